@@ -1,0 +1,151 @@
+"""Every write to users, organisations, memberships and invitations goes through here."""
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, Organisation, Role, User
+from accounts.tokens import token_new
+
+
+@transaction.atomic
+def user_create_verified(*, email: str, password: str, name: str = "") -> User:
+    """A seller who can log in at once (scripts and demo data; the web has sign-up)."""
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": f"A user with the email {email} already exists."})
+    user = User.objects.create_user(email=email, password=password, name=name)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@transaction.atomic
+def organisation_create(*, name: str, creator: User) -> Organisation:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the organisation a name."})
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"An organisation named “{name}” already exists."})
+    organisation = Organisation.objects.create(name=name)
+    Membership.objects.create(organisation=organisation, user=creator, role=Role.ADMIN)
+    return organisation
+
+
+def _other_admins_exist(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str, actor: User) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": f"“{role}” is not a role."})
+    # Lock the organisation's admins so that two admins demoting each other at once
+    # cannot leave the organisation with none.
+    list(
+        Membership.objects.select_for_update()
+        .filter(organisation_id=membership.organisation_id, role=Role.ADMIN)
+        .order_by("pk")
+    )
+    if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins_exist(membership):
+        raise ValidationError({"role": "An organisation needs at least one admin."})
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    list(
+        Membership.objects.select_for_update()
+        .filter(organisation_id=membership.organisation_id, role=Role.ADMIN)
+        .order_by("pk")
+    )
+    if membership.role == Role.ADMIN and not _other_admins_exist(membership):
+        raise ValidationError("An organisation needs at least one admin.")
+    membership.delete()
+
+
+def _invitation_queue_email(invitation: Invitation, token: str) -> None:
+    from accounts.tasks import invitation_send
+
+    transaction.on_commit(lambda: invitation_send.delay(invitation.pk, token))
+
+
+@transaction.atomic
+def invitation_create(
+    *, organisation: Organisation, email: str, role: str, invited_by: User
+) -> Invitation:
+    """Invite an address; inviting an address that has an open invitation sends it afresh."""
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": f"“{role}” is not a role."})
+    if organisation.memberships.filter(user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organisation}."})
+    token, token_hash = token_new()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(organisation=organisation, email__iexact=email, accepted_at=None, revoked_at=None)
+        .first()
+    )
+    if invitation is None:
+        invitation = Invitation(organisation=organisation, email=email)
+    invitation.role = role
+    invitation.invited_by = invited_by
+    invitation.token_hash = token_hash
+    invitation.expires_at = timezone.now() + timedelta(days=settings.ORGANISATION_INVITATION_DAYS)
+    invitation.sent_at = None
+    invitation.save()
+    _invitation_queue_email(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
+    """A new link (the old one stops working) with a fresh expiry date."""
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("This invitation is no longer open.")
+    token, token_hash = token_new()
+    invitation.token_hash = token_hash
+    invitation.expires_at = timezone.now() + timedelta(days=settings.ORGANISATION_INVITATION_DAYS)
+    invitation.invited_by = actor
+    invitation.sent_at = None
+    invitation.save(update_fields=["token_hash", "expires_at", "invited_by", "sent_at"])
+    _invitation_queue_email(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+
+
+def user_has_verified_email(user: User, email: str) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    # Re-read under a lock: two tabs accepting at once make one membership, not two.
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError("This invitation has already been used, was withdrawn or has expired.")
+    if not user_has_verified_email(user, invitation.email):
+        raise PermissionDenied(
+            f"This invitation is for {invitation.email}. Sign in with that address to accept it."
+        )
+    membership, _ = Membership.objects.get_or_create(
+        organisation_id=invitation.organisation_id, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership

@@ -1,0 +1,40 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("orgs/new/", views.organisation_create_view, name="organisation_create"),
+    path("orgs/<uuid:organisation_id>/switch/", views.organisation_switch, name="organisation_switch"),
+    path("orgs/<uuid:organisation_id>/members/", views.member_list, name="member_list"),
+    path(
+        "orgs/<uuid:organisation_id>/members/<uuid:membership_id>/role/",
+        views.member_set_role,
+        name="member_set_role",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/members/<uuid:membership_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/invitations/",
+        views.invitation_create_view,
+        name="invitation_create",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/invitations/<uuid:invitation_id>/resend/",
+        views.invitation_resend_view,
+        name="invitation_resend",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/invitations/<uuid:invitation_id>/revoke/",
+        views.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path(
+        "invitations/<uuid:invitation_id>/accept/",
+        views.invitation_accept_mine,
+        name="invitation_accept_mine",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+]

@@ -1,0 +1,251 @@
+import logging
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import (
+    get_current_membership,
+    get_invitation_by_token,
+    get_invitation_for_invitee,
+    get_invitation_of,
+    get_member_of,
+    get_membership,
+    get_membership_for_admin,
+    select_organisation,
+)
+from accounts.forms import InvitationForm, OrganisationForm, RoleForm
+from accounts.models import Invitation, Membership
+from accounts.services import (
+    invitation_accept,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+    membership_remove,
+    membership_set_role,
+    organisation_create,
+    user_has_verified_email,
+)
+
+logger = logging.getLogger("tandem")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Is the database answering, and Redis when it is configured? 503 if not."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("healthz: database check failed")
+        checks["database"] = "error"
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except redis.RedisError:
+            logger.exception("healthz: redis check failed")
+            checks["redis"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _pending_invitations_for(user) -> list[Invitation]:
+    return [
+        invitation
+        for invitation in Invitation.objects.pending()
+        .filter(email__iexact=user.email)
+        .select_related("organisation", "invited_by")
+        if user_has_verified_email(user, invitation.email)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create_view(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = organisation_create(name=form.cleaned_data["name"], creator=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            select_organisation(request, organisation.memberships.get(user=request.user))
+            messages.success(request, f"{organisation.name} is ready. Welcome to Tandem.")
+            return redirect("home")
+    context = {"form": form, "invitations": _pending_invitations_for(request.user)}
+    return render(request, "accounts/organisation_create.html", context)
+
+
+@login_required
+@require_POST
+def organisation_switch(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
+    membership = get_membership(request, organisation_id)
+    select_organisation(request, membership)
+    messages.info(request, f"You are now working in {membership.organisation.name}.")
+    return redirect("home")
+
+
+@login_required
+@require_GET
+def member_list(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
+    membership = get_membership(request, organisation_id)
+    return _render_members(request, membership)
+
+
+def _render_members(
+    request: HttpRequest,
+    membership: Membership,
+    invite_form: InvitationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    organisation = membership.organisation
+    members = organisation.memberships.select_related("user").order_by("user__email")
+    context = {
+        "membership": membership,
+        "organisation": organisation,
+        "members": members,
+        "invitations": organisation.invitations.pending().order_by("email")
+        if membership.is_admin
+        else [],
+        "invite_form": invite_form or InvitationForm(),
+        "role_choices": RoleForm.base_fields["role"].choices,
+    }
+    return render(request, "accounts/member_list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def member_set_role(request: HttpRequest, organisation_id: UUID, membership_id: UUID) -> HttpResponse:
+    admin = get_membership_for_admin(request, organisation_id)
+    member = get_member_of(admin, membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles admin, manager or rep.")
+    else:
+        try:
+            membership_set_role(membership=member, role=form.cleaned_data["role"], actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{member.user.email} is now {member.get_role_display().lower()}.")
+    return redirect("member_list", organisation_id=organisation_id)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, organisation_id: UUID, membership_id: UUID) -> HttpResponse:
+    admin = get_membership_for_admin(request, organisation_id)
+    member = get_member_of(admin, membership_id)
+    try:
+        membership_remove(membership=member, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{member.user.email} was removed from {admin.organisation.name}.")
+    if member.user_id == request.user.id:
+        return redirect("home")
+    return redirect("member_list", organisation_id=organisation_id)
+
+
+@login_required
+@require_POST
+def invitation_create_view(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
+    admin = get_membership_for_admin(request, organisation_id)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = invitation_create(
+                organisation=admin.organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("member_list", organisation_id=organisation_id)
+    return _render_members(request, admin, invite_form=form, status=400)
+
+
+@login_required
+@require_POST
+def invitation_resend_view(request: HttpRequest, organisation_id: UUID, invitation_id: UUID) -> HttpResponse:
+    admin = get_membership_for_admin(request, organisation_id)
+    invitation = get_invitation_of(admin, invitation_id)
+    try:
+        invitation_resend(invitation=invitation, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"A new invitation link was sent to {invitation.email}.")
+    return redirect("member_list", organisation_id=organisation_id)
+
+
+@login_required
+@require_POST
+def invitation_revoke_view(request: HttpRequest, organisation_id: UUID, invitation_id: UUID) -> HttpResponse:
+    admin = get_membership_for_admin(request, organisation_id)
+    invitation = get_invitation_of(admin, invitation_id)
+    invitation_revoke(invitation=invitation, actor=request.user)
+    messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("member_list", organisation_id=organisation_id)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    """GET only shows the invitation (mail scanners prefetch links); accepting is a POST."""
+    invitation = get_invitation_by_token(token)
+    context = {"invitation": invitation, "token": token, "error": None}
+    if not invitation.is_pending:
+        return render(request, "accounts/invitation_accept.html", context, status=410)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership = invitation_accept(invitation=invitation, user=request.user)
+        except PermissionDenied as exc:
+            context["error"] = str(exc)
+            return render(request, "accounts/invitation_accept.html", context, status=403)
+        except ValidationError as exc:
+            context["error"] = " ".join(exc.messages)
+            return render(request, "accounts/invitation_accept.html", context, status=410)
+        select_organisation(request, membership)
+        messages.success(request, f"You joined {membership.organisation.name}.")
+        return redirect("home")
+    if request.user.is_authenticated and not user_has_verified_email(request.user, invitation.email):
+        context["error"] = (
+            f"This invitation is for {invitation.email}, and you are signed in as "
+            f"{request.user.email}. Sign out and sign in (or sign up) with {invitation.email}."
+        )
+    return render(request, "accounts/invitation_accept.html", context)
+
+
+@login_required
+@require_POST
+def invitation_accept_mine(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+    """Join from the list of invitations addressed to me, without the emailed link."""
+    invitation = get_invitation_for_invitee(request, invitation_id)
+    try:
+        membership = invitation_accept(invitation=invitation, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("organisation_create")
+    select_organisation(request, membership)
+    messages.success(request, f"You joined {membership.organisation.name}.")
+    return redirect("home")

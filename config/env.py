@@ -1,0 +1,89 @@
+"""Strict readers for the environment variables of PRODUCT.md section 6.
+
+django-environ parses URLs well but forgives too much (``DEBUG=maybe`` reads as False,
+``DATABASE_URL=foo`` as an empty dict), so every reader here checks its value and stops
+start-up with an ``ImproperlyConfigured`` that names the variable and what was wrong.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_DB_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+
+
+def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}={value!r} is not valid: expected {expected}.")
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise _fail(name, raw, "one of 1/0, true/false, yes/no, on/off")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _fail(name, raw, "a whole number") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database(name: str, default: str) -> dict:
+    raw = env_str(name) or default
+    scheme = urlsplit(raw).scheme
+    if scheme not in _DB_SCHEMES:
+        raise _fail(name, raw, "a postgres://user@host:port/name or sqlite:///path URL")
+    try:
+        config = environ.Env.db_url_config(raw)
+    except ValueError as exc:
+        raise _fail(name, raw, f"a well-formed database URL ({exc})") from None
+    if not config.get("NAME"):
+        raise _fail(name, raw, "a URL that names the database")
+    return config
+
+
+def env_redis_url(name: str) -> str:
+    raw = env_str(name)
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise _fail(name, raw, "a redis://host:port/db URL with a numeric port") from None
+    if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+        raise _fail(name, raw, "a redis://host:port/db URL")
+    return raw
+
+
+def env_site_url(name: str, default: str) -> str:
+    raw = env_str(name) or default
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise _fail(name, raw, "an absolute http(s):// URL such as https://tandem.example.com")
+    return raw.rstrip("/")

@@ -1,0 +1,27 @@
+"""Production: DEBUG off, a real secret, HTTPS everywhere. Passes `manage.py check --deploy`."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_str
+
+from .base import *  # noqa: F403
+from .base import DEBUG, DEVELOPMENT_SECRET_KEY, SECRET_KEY, SITE_URL
+
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off with config.settings.production.")
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of 50 or more characters in production "
+        '(python -c "import secrets; print(secrets.token_urlsafe(64))").'
+    )
+
+_https = SITE_URL.startswith("https://")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_https)
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

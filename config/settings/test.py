@@ -1,0 +1,15 @@
+"""The test suite: PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set (CI), else SQLite."""
+
+from .base import *  # noqa: F403
+from .base import CACHES, REDIS_URL
+
+DEBUG = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if REDIS_URL:
+    # Keys of the test run never meet those of a running app on the same Redis.
+    CACHES["default"]["KEY_PREFIX"] = "tandem-test"
