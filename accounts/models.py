@@ -74,8 +74,12 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.REP)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,7 +109,9 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
 class Invitation(models.Model):
     """An emailed invitation to join an organisation. Only a hash of its token is stored."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(max_length=254)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.REP)

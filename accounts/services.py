@@ -137,7 +137,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     # Re-read under a lock: two tabs accepting at once make one membership, not two.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
-        raise ValidationError("This invitation has already been used, was withdrawn or has expired.")
+        raise ValidationError(
+            "This invitation has already been used, was withdrawn or has expired."
+        )
     if not user_has_verified_email(user, invitation.email):
         raise PermissionDenied(
             f"This invitation is for {invitation.email}. Sign in with that address to accept it."

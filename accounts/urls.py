@@ -4,7 +4,9 @@ from accounts import views
 
 urlpatterns = [
     path("orgs/new/", views.organisation_create_view, name="organisation_create"),
-    path("orgs/<uuid:organisation_id>/switch/", views.organisation_switch, name="organisation_switch"),
+    path(
+        "orgs/<uuid:organisation_id>/switch/", views.organisation_switch, name="organisation_switch"
+    ),
     path("orgs/<uuid:organisation_id>/members/", views.member_list, name="member_list"),
     path(
         "orgs/<uuid:organisation_id>/members/<uuid:membership_id>/role/",

@@ -13,7 +13,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import (
-    get_current_membership,
     get_invitation_by_token,
     get_invitation_for_invitee,
     get_invitation_of,
@@ -60,7 +59,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             logger.exception("healthz: redis check failed")
             checks["redis"] = "error"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
 
 
 def _pending_invitations_for(user) -> list[Invitation]:
@@ -129,7 +130,9 @@ def _render_members(
 
 @login_required
 @require_POST
-def member_set_role(request: HttpRequest, organisation_id: UUID, membership_id: UUID) -> HttpResponse:
+def member_set_role(
+    request: HttpRequest, organisation_id: UUID, membership_id: UUID
+) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     member = get_member_of(admin, membership_id)
     form = RoleForm(request.POST)
@@ -137,11 +140,15 @@ def member_set_role(request: HttpRequest, organisation_id: UUID, membership_id: 
         messages.error(request, "Choose one of the roles admin, manager or rep.")
     else:
         try:
-            membership_set_role(membership=member, role=form.cleaned_data["role"], actor=request.user)
+            membership_set_role(
+                membership=member, role=form.cleaned_data["role"], actor=request.user
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"{member.user.email} is now {member.get_role_display().lower()}.")
+            messages.success(
+                request, f"{member.user.email} is now {member.get_role_display().lower()}."
+            )
     return redirect("member_list", organisation_id=organisation_id)
 
 
@@ -155,7 +162,9 @@ def member_remove(request: HttpRequest, organisation_id: UUID, membership_id: UU
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{member.user.email} was removed from {admin.organisation.name}.")
+        messages.success(
+            request, f"{member.user.email} was removed from {admin.organisation.name}."
+        )
     if member.user_id == request.user.id:
         return redirect("home")
     return redirect("member_list", organisation_id=organisation_id)
@@ -184,7 +193,9 @@ def invitation_create_view(request: HttpRequest, organisation_id: UUID) -> HttpR
 
 @login_required
 @require_POST
-def invitation_resend_view(request: HttpRequest, organisation_id: UUID, invitation_id: UUID) -> HttpResponse:
+def invitation_resend_view(
+    request: HttpRequest, organisation_id: UUID, invitation_id: UUID
+) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     invitation = get_invitation_of(admin, invitation_id)
     try:
@@ -198,7 +209,9 @@ def invitation_resend_view(request: HttpRequest, organisation_id: UUID, invitati
 
 @login_required
 @require_POST
-def invitation_revoke_view(request: HttpRequest, organisation_id: UUID, invitation_id: UUID) -> HttpResponse:
+def invitation_revoke_view(
+    request: HttpRequest, organisation_id: UUID, invitation_id: UUID
+) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     invitation = get_invitation_of(admin, invitation_id)
     invitation_revoke(invitation=invitation, actor=request.user)
@@ -228,7 +241,9 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         select_organisation(request, membership)
         messages.success(request, f"You joined {membership.organisation.name}.")
         return redirect("home")
-    if request.user.is_authenticated and not user_has_verified_email(request.user, invitation.email):
+    if request.user.is_authenticated and not user_has_verified_email(
+        request.user, invitation.email
+    ):
         context["error"] = (
             f"This invitation is for {invitation.email}, and you are signed in as "
             f"{request.user.email}. Sign out and sign in (or sign up) with {invitation.email}."

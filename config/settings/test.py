@@ -1,4 +1,4 @@
-"""The test suite: PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set (CI), else SQLite."""
+"""The test suite: PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set, else SQLite."""
 
 from .base import *  # noqa: F403
 from .base import CACHES, REDIS_URL
@@ -13,3 +13,7 @@ STORAGES = {
 if REDIS_URL:
     # Keys of the test run never meet those of a running app on the same Redis.
     CACHES["default"]["KEY_PREFIX"] = "tandem-test"
+else:
+    # The database cache would need database access to clear between tests; the database
+    # cache itself is tested on its own (tests/test_settings.py).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,96 @@
+"""Personas shared by the whole suite (STYLE.md): owner, manager and rep of organisation A,
+outsider (admin of organisation B). Buyer personas arrive with buyer access."""
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Membership, Organisation, Role, User
+from rooms.models import Room
+from tests.factories import MembershipFactory, OrganisationFactory, RoomFactory, UserFactory
+
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_or_skip(available: bool, reason: str) -> None:
+    """Skip on a developer machine that lacks a tool; in CI a missing tool is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must provide it: see .ci/run)")
+    pytest.skip(reason)
+
+
+def has_executable(name: str) -> bool:
+    return shutil.which(name) is not None
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the cache; one test's sign-ins must not throttle the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class World:
+    org_a: Organisation
+    org_b: Organisation
+    owner: User
+    manager: User
+    rep: User
+    outsider: User
+    room_a1: Room
+    room_b1: Room
+
+    def membership(self, user: User) -> Membership:
+        return Membership.objects.get(user=user)
+
+
+@pytest.fixture
+def world(db) -> World:
+    org_a = OrganisationFactory(name="Organisation A")
+    org_b = OrganisationFactory(name="Organisation B")
+    owner = MembershipFactory(
+        organisation=org_a, role=Role.ADMIN, user__email="owner@a.example"
+    ).user
+    manager = MembershipFactory(
+        organisation=org_a, role=Role.MANAGER, user__email="manager@a.example"
+    ).user
+    rep = MembershipFactory(organisation=org_a, role=Role.REP, user__email="rep@a.example").user
+    outsider = MembershipFactory(
+        organisation=org_b, role=Role.ADMIN, user__email="outsider@b.example"
+    ).user
+    room_a1 = RoomFactory(organisation=org_a, owner=owner, buyer_company="Buyer A1")
+    room_b1 = RoomFactory(organisation=org_b, owner=outsider, buyer_company="Buyer B1")
+    return World(org_a, org_b, owner, manager, rep, outsider, room_a1, room_b1)
+
+
+@pytest.fixture
+def owner(world):
+    return world.owner
+
+
+@pytest.fixture
+def manager(world):
+    return world.manager
+
+
+@pytest.fixture
+def rep(world):
+    return world.rep
+
+
+@pytest.fixture
+def outsider(world):
+    return world.outsider
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()

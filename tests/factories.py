@@ -1,0 +1,74 @@
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, Organisation, Role, User
+from accounts.tokens import token_new
+from rooms.models import Room
+
+PASSWORD = "a-long-test-password"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A seller who has verified their email and can sign in with PASSWORD."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.REP
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation; use invitation_with_token() when the test needs its link."""
+
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.REP
+    token_hash = factory.LazyFunction(lambda: token_new()[1])
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    owner = factory.SubFactory(UserFactory)
+    buyer_company = factory.Faker("company")
+    target_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+
+
+def invitation_with_token(**kwargs) -> tuple[Invitation, str]:
+    token, token_hash = token_new()
+    invitation = InvitationFactory(token_hash=token_hash, **kwargs)
+    return invitation, token

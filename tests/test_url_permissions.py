@@ -1,0 +1,237 @@
+"""Every URL pattern of the project, requested as every persona (pretix's test_permissions).
+
+A pattern that nobody classified fails the suite: a new route must say who may reach it.
+Statuses: 200 page, 302 redirect, LOGIN a redirect to the sign-in page, 403 a member who may
+look but not act, 404 an outsider (the same as for an object that does not exist), 405 a
+method the route does not take, 410 a link that can no longer be used.
+"""
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Membership
+from tests.factories import InvitationFactory
+
+LOGIN = "login"
+ADMIN_LOGIN = "admin-login"
+PERSONAS = ["anonymous", "owner", "manager", "rep", "outsider"]
+
+
+@dataclass
+class Route:
+    access: str
+    expect: dict[str, object]
+    method: str = "get"
+    kwargs: Callable[[dict], dict] = field(default=lambda ctx: {})
+
+
+def public(status=200, signed_in=None) -> dict:
+    return {p: status if p == "anonymous" else (signed_in or status) for p in PERSONAS}
+
+
+def signed_in(status=200) -> dict:
+    return {p: LOGIN if p == "anonymous" else status for p in PERSONAS}
+
+
+def member(status=200) -> dict:
+    return {"anonymous": LOGIN, "outsider": 404, "owner": status, "manager": status, "rep": status}
+
+
+def admin_only(status=302) -> dict:
+    return {"anonymous": LOGIN, "outsider": 404, "manager": 403, "rep": 403, "owner": status}
+
+
+def room_seller(status=200) -> dict:
+    """Room A1 belongs to the owner; the rep is not on its team."""
+    return {"anonymous": LOGIN, "outsider": 404, "rep": 404, "owner": status, "manager": status}
+
+
+def staff_only() -> dict:
+    return dict.fromkeys(PERSONAS, ADMIN_LOGIN)
+
+
+ORG = lambda ctx: {"organisation_id": ctx["org_a"]}  # noqa: E731
+ROUTES: dict[str, Route] = {
+    "home": Route("public: landing page, or the member's rooms", public()),
+    "healthz": Route("public: load balancer probe", public()),
+    # django-allauth
+    "account_login": Route("public", public(signed_in=302)),
+    "account_signup": Route("public", public(signed_in=302)),
+    "account_logout": Route("public: confirm page for the signed in", public(302, signed_in=200)),
+    "account_inactive": Route("public", public()),
+    "account_email_verification_sent": Route("public", public()),
+    "account_reset_password": Route("public", public()),
+    "account_reset_password_done": Route("public", public()),
+    "account_reset_password_from_key_done": Route("public", public()),
+    "account_confirm_email": Route(
+        "public: an unknown key is a clear 'invalid link' page",
+        public(),
+        kwargs=lambda ctx: {"key": "not-a-real-key"},
+    ),
+    "account_reset_password_from_key": Route(
+        "public: a bad key is a clear 'bad token' page",
+        public(),
+        kwargs=lambda ctx: {"uidb36": "zz", "key": "not-a-real-key"},
+    ),
+    "account_email": Route("signed in", signed_in()),
+    "account_change_password": Route("signed in", signed_in()),
+    "account_set_password": Route("signed in: has one, so sent to change it", signed_in(302)),
+    "account_reauthenticate": Route("signed in", signed_in()),
+    # Sign-in by code is off: with no code pending, allauth sends everyone back.
+    "account_confirm_login_code": Route("public: no code pending", public(302)),
+    "account_request_reauthentication_code": Route("signed in", signed_in()),
+    "account_confirm_reauthentication_code": Route("signed in: no code pending", signed_in(302)),
+    # Organisations
+    "organisation_create": Route("signed in", signed_in()),
+    "organisation_switch": Route("member", member(302), method="post", kwargs=ORG),
+    "member_list": Route("member", member(), kwargs=ORG),
+    "member_set_role": Route(
+        "org admin",
+        admin_only(),
+        method="post",
+        kwargs=lambda ctx: {**ORG(ctx), "membership_id": ctx["rep_membership"]},
+    ),
+    "member_remove": Route(
+        "org admin",
+        admin_only(),
+        method="post",
+        kwargs=lambda ctx: {**ORG(ctx), "membership_id": ctx["rep_membership"]},
+    ),
+    "invitation_create": Route("org admin", admin_only(400), method="post", kwargs=ORG),
+    "invitation_resend": Route(
+        "org admin",
+        admin_only(),
+        method="post",
+        kwargs=lambda ctx: {**ORG(ctx), "invitation_id": ctx["invitation"]},
+    ),
+    "invitation_revoke": Route(
+        "org admin",
+        admin_only(),
+        method="post",
+        kwargs=lambda ctx: {**ORG(ctx), "invitation_id": ctx["invitation"]},
+    ),
+    "invitation_accept": Route(
+        "public: a made-up token is a 404",
+        public(404),
+        kwargs=lambda ctx: {"token": "made-up-token"},
+    ),
+    "invitation_accept_mine": Route(
+        "the invitee only: nobody here is invited, so 404 for all",
+        {**signed_in(404)},
+        method="post",
+        kwargs=lambda ctx: {"invitation_id": ctx["invitation"]},
+    ),
+    # Rooms
+    "room_create": Route("member", {**member(), "outsider": 200}),
+    "room_detail": Route(
+        "room seller", room_seller(), kwargs=lambda ctx: {"room_id": ctx["room_a1"]}
+    ),
+}
+
+
+def walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner.strip(":"))
+        else:
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield name or "", prefix + str(pattern.pattern), pattern
+
+
+def all_routes() -> list[tuple[str, str]]:
+    return [(name, route) for name, route, _ in walk(get_resolver().url_patterns)]
+
+
+def is_admin_route(route: str) -> bool:
+    return route.startswith("admin/")
+
+
+def test_every_url_pattern_is_classified():
+    unclassified = [
+        f"{name or '(unnamed)'} {route}"
+        for name, route in all_routes()
+        if not is_admin_route(route) and name not in ROUTES
+    ]
+    assert unclassified == [], "Classify these routes in tests/test_url_permissions.py"
+    stale = set(ROUTES) - {name for name, _ in all_routes()}
+    assert stale == set(), "These classified routes no longer exist"
+
+
+@pytest.fixture
+def ctx(world) -> dict:
+    return {
+        "org_a": world.org_a.public_id,
+        "room_a1": world.room_a1.public_id,
+        "rep_membership": Membership.objects.get(user=world.rep).public_id,
+        "invitation": InvitationFactory(organisation=world.org_a).public_id,
+    }
+
+
+def login_as(client, world, persona: str) -> None:
+    if persona != "anonymous":
+        client.force_login(getattr(world, persona))
+
+
+def assert_status(response, expected, persona: str, url: str) -> None:
+    where = f"{persona} {response.request['REQUEST_METHOD']} {url}"
+    if expected == LOGIN:
+        assert response.status_code == 302, where
+        assert response["Location"].startswith(reverse("account_login")), where
+    elif expected == ADMIN_LOGIN:
+        assert response.status_code == 302, where
+        assert response["Location"].startswith(reverse("admin:login")), where
+    else:
+        assert response.status_code == expected, f"{where}: {response.status_code}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_answers_each_persona_as_classified(client, world, ctx, name, persona):
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(ctx))
+    login_as(client, world, persona)
+    response = getattr(client, route.method)(url)
+    assert_status(response, route.expect[persona], persona, url)
+
+
+def test_outsider_gets_404_for_a_forged_organisation_id(client, world):
+    client.force_login(world.owner)
+    forged = uuid.uuid4()
+    assert client.get(reverse("member_list", args=[forged])).status_code == 404
+    assert client.get(reverse("member_list", args=[world.org_b.public_id])).status_code == 404
+
+
+ADMIN_SAMPLE = {
+    "object_id": "1",
+    "id": "1",
+    "content_type_id": "1",
+    "app_label": "accounts",
+    "url": "x",
+}
+
+
+def admin_url(route: str) -> str:
+    """Fill an admin route (path converters or regex groups) with sample values."""
+    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ADMIN_SAMPLE[m.group(1)], route)
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: ADMIN_SAMPLE[m.group(1)], route)
+    return "/" + route.replace("^", "").replace("$", "")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_admin_site_is_for_staff_only(client, world, persona):
+    """No persona is staff: every admin page but its sign-in sends them to the admin sign-in."""
+    login_as(client, world, persona)
+    checked = 0
+    for name, route in all_routes():
+        if not is_admin_route(route) or name in {"admin:login", "admin:logout"}:
+            continue
+        url = admin_url(route)
+        assert_status(client.get(url), ADMIN_LOGIN, persona, url)
+        checked += 1
+    assert checked > 20
