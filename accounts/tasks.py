@@ -20,7 +20,7 @@ def invitation_send(invitation_id: int, token: str) -> bool:
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organisation", "invited_by")
             .filter(pk=invitation_id, token_hash=token_hash(token), sent_at=None)
             .first()

@@ -17,3 +17,7 @@ else:
     # The database cache would need database access to clear between tests; the database
     # cache itself is tested on its own (tests/test_settings.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tasks run in-process unless a test starts a real worker (tests/test_celery.py turns this off
+# for its own duration), so that the rest of the suite does not need one.
+CELERY_TASK_ALWAYS_EAGER = True
