@@ -1,6 +1,7 @@
 import logging
 from uuid import UUID
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -241,9 +242,10 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         select_organisation(request, membership)
         messages.success(request, f"You joined {membership.organisation.name}.")
         return redirect("home")
-    if request.user.is_authenticated and not user_has_verified_email(
-        request.user, invitation.email
-    ):
+    if not request.user.is_authenticated:
+        # Holding the link proves the address: signing up with it needs no second email.
+        get_account_adapter(request).stash_verified_email(request, invitation.email)
+    elif not user_has_verified_email(request.user, invitation.email):
         context["error"] = (
             f"This invitation is for {invitation.email}, and you are signed in as "
             f"{request.user.email}. Sign out and sign in (or sign up) with {invitation.email}."
