@@ -7,6 +7,7 @@ look but not change gets ``PermissionDenied`` (403).
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -14,10 +15,11 @@ from accounts.models import Invitation, Membership
 from accounts.tokens import token_hash
 
 SESSION_KEY = "organisation_id"
+_CACHE_ATTR = "_tandem_current_membership"
 
 
-def _memberships(request: HttpRequest):
-    return Membership.objects.filter(user=request.user).select_related("organisation")
+def _memberships(request: HttpRequest) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id=request.user.pk or 0).select_related("organisation")
 
 
 def get_current_membership(request: HttpRequest) -> Membership | None:
@@ -28,8 +30,8 @@ def get_current_membership(request: HttpRequest) -> Membership | None:
     """
     if not request.user.is_authenticated:
         return None
-    if hasattr(request, "_current_membership"):
-        return request._current_membership
+    if hasattr(request, _CACHE_ATTR):
+        return getattr(request, _CACHE_ATTR)
     memberships = _memberships(request)
     chosen = request.session.get(SESSION_KEY)
     membership = None
@@ -39,13 +41,13 @@ def get_current_membership(request: HttpRequest) -> Membership | None:
         membership = memberships.order_by("created_at", "pk").first()
         if membership is not None:
             request.session[SESSION_KEY] = str(membership.organisation.public_id)
-    request._current_membership = membership
+    setattr(request, _CACHE_ATTR, membership)
     return membership
 
 
 def select_organisation(request: HttpRequest, membership: Membership) -> None:
     request.session[SESSION_KEY] = str(membership.organisation.public_id)
-    request._current_membership = membership
+    setattr(request, _CACHE_ATTR, membership)
 
 
 def get_membership(request: HttpRequest, organisation_id: UUID) -> Membership:

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.http import HttpRequest
 
 from accounts.access import get_current_membership
@@ -9,10 +11,10 @@ def organisation(request: HttpRequest) -> dict:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     current = get_current_membership(request)
-    others = []
+    others: Iterable[Membership] = []
     if current is not None:
         others = (
-            Membership.objects.filter(user=request.user)
+            Membership.objects.filter(user_id=request.user.pk)
             .exclude(pk=current.pk)
             .select_related("organisation")
             .order_by("organisation__name")

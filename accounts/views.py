@@ -1,4 +1,5 @@
 import logging
+from typing import cast
 from uuid import UUID
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -23,7 +24,8 @@ from accounts.access import (
     select_organisation,
 )
 from accounts.forms import InvitationForm, OrganisationForm, RoleForm
-from accounts.models import Invitation, Membership
+from accounts.http import AuthedRequest
+from accounts.models import Invitation, Membership, Role, User
 from accounts.services import (
     invitation_accept,
     invitation_create,
@@ -77,7 +79,7 @@ def _pending_invitations_for(user) -> list[Invitation]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organisation_create_view(request: HttpRequest) -> HttpResponse:
+def organisation_create_view(request: AuthedRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,7 +96,7 @@ def organisation_create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def organisation_switch(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
+def organisation_switch(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     membership = get_membership(request, organisation_id)
     select_organisation(request, membership)
     messages.info(request, f"You are now working in {membership.organisation.name}.")
@@ -103,7 +105,7 @@ def organisation_switch(request: HttpRequest, organisation_id: UUID) -> HttpResp
 
 @login_required
 @require_GET
-def member_list(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
+def member_list(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     membership = get_membership(request, organisation_id)
     return _render_members(request, membership)
 
@@ -124,7 +126,7 @@ def _render_members(
         if membership.is_admin
         else [],
         "invite_form": invite_form or InvitationForm(),
-        "role_choices": RoleForm.base_fields["role"].choices,
+        "role_choices": Role.choices,
     }
     return render(request, "accounts/member_list.html", context, status=status)
 
@@ -132,7 +134,7 @@ def _render_members(
 @login_required
 @require_POST
 def member_set_role(
-    request: HttpRequest, organisation_id: UUID, membership_id: UUID
+    request: AuthedRequest, organisation_id: UUID, membership_id: UUID
 ) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     member = get_member_of(admin, membership_id)
@@ -155,7 +157,9 @@ def member_set_role(
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, organisation_id: UUID, membership_id: UUID) -> HttpResponse:
+def member_remove(
+    request: AuthedRequest, organisation_id: UUID, membership_id: UUID
+) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     member = get_member_of(admin, membership_id)
     try:
@@ -173,7 +177,7 @@ def member_remove(request: HttpRequest, organisation_id: UUID, membership_id: UU
 
 @login_required
 @require_POST
-def invitation_create_view(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
+def invitation_create_view(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     form = InvitationForm(request.POST)
     if form.is_valid():
@@ -195,7 +199,7 @@ def invitation_create_view(request: HttpRequest, organisation_id: UUID) -> HttpR
 @login_required
 @require_POST
 def invitation_resend_view(
-    request: HttpRequest, organisation_id: UUID, invitation_id: UUID
+    request: AuthedRequest, organisation_id: UUID, invitation_id: UUID
 ) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     invitation = get_invitation_of(admin, invitation_id)
@@ -211,7 +215,7 @@ def invitation_resend_view(
 @login_required
 @require_POST
 def invitation_revoke_view(
-    request: HttpRequest, organisation_id: UUID, invitation_id: UUID
+    request: AuthedRequest, organisation_id: UUID, invitation_id: UUID
 ) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     invitation = get_invitation_of(admin, invitation_id)
@@ -232,7 +236,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         try:
-            membership = invitation_accept(invitation=invitation, user=request.user)
+            membership = invitation_accept(invitation=invitation, user=cast(User, request.user))
         except PermissionDenied as exc:
             context["error"] = str(exc)
             return render(request, "accounts/invitation_accept.html", context, status=403)
@@ -255,7 +259,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_accept_mine(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+def invitation_accept_mine(request: AuthedRequest, invitation_id: UUID) -> HttpResponse:
     """Join from the list of invitations addressed to me, without the emailed link."""
     invitation = get_invitation_for_invitee(request, invitation_id)
     try:

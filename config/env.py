@@ -16,8 +16,18 @@ _FALSE = {"0", "false", "no", "off"}
 _DB_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 
 
+def _redact(value: str) -> str:
+    """Hide a URL's password: start-up errors end up in logs."""
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return value
+    return value.replace(f":{password}@", ":***@") if password else value
+
+
 def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:
-    return ImproperlyConfigured(f"{name}={value!r} is not valid: expected {expected}.")
+    return ImproperlyConfigured(f"{name}={_redact(value)!r} is not valid: expected {expected}.")
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -50,7 +60,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise _fail(name, raw, "a comma-separated list with at least one item")
+    return items
 
 
 def env_database(name: str, default: str) -> dict:
@@ -84,6 +97,6 @@ def env_redis_url(name: str) -> str:
 def env_site_url(name: str, default: str) -> str:
     raw = env_str(name) or default
     parts = urlsplit(raw)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise _fail(name, raw, "an absolute http(s):// URL such as https://tandem.example.com")
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
+        raise _fail(name, raw, "an http(s):// origin with no path, e.g. https://tandem.example.com")
     return raw.rstrip("/")

@@ -25,3 +25,10 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if _https 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# security.W021 asks for SECURE_HSTS_PRELOAD. Preloading is the operator's decision, not the
+# software's: the directive lets anyone submit the registrable domain to the browsers' preload
+# list, which then forces HTTPS on every subdomain for months and cannot be quickly undone.
+# Tandem is self-hosted, often on a subdomain of a domain it does not own, so preload stays
+# opt-in (SECURE_HSTS_PRELOAD=true) and the reminder is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]

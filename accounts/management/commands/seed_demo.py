@@ -28,6 +28,7 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(
                 organisation=organisation, user=user, defaults={"role": role}
             )
+        assert organisation is not None  # noqa: S101 - DEMO_PEOPLE is not empty
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with:")
         for email, _name, role in DEMO_PEOPLE:
