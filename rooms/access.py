@@ -1,26 +1,49 @@
-"""The only way views reach rooms.
+"""The only way views reach rooms and what is in them.
 
-Admins and managers reach every room of their current organisation; a rep reaches the rooms
-they own or are on the seller team of. Anyone else gets 404, as for a room that does not exist.
+Sellers: admins and managers reach every room (and template) of their organisations; a rep
+reaches those they own or are on the seller team of. Anyone else gets 404, exactly as for a
+room that does not exist. Every lookup of a thing inside a room (a task, a milestone, a
+stakeholder, a comment) goes through the RoomAccess it belongs to, so an id from another
+room is a 404 too.
+
+Buyers will reach a room through the same RoomAccess, as a stakeholder with ``audience``
+"buyer": the views already ask ``access.require_seller()`` where only sellers may act.
 """
 
+from dataclasses import dataclass
+from functools import cached_property
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
-from accounts.access import get_current_membership
-from accounts.models import Membership
-from rooms.models import Room
+from accounts.access import get_current_membership, select_organisation
+from accounts.models import Membership, User
+from plans.models import Comment, Milestone, Task
+from rooms.models import Room, RoomQuerySet
+from stakeholders.models import Stakeholder
+
+SELLER = "seller"
+BUYER = "buyer"
 
 
-def rooms_visible_to(membership: Membership) -> QuerySet[Room]:
+def _visible_to(membership: Membership) -> RoomQuerySet:
     rooms = Room.objects.filter(organisation_id=membership.organisation_id)
     if membership.sees_every_room:
         return rooms
     user_id = membership.user_id
     return rooms.filter(Q(owner_id=user_id) | Q(seller_team__id=user_id)).distinct()
+
+
+def rooms_visible_to(membership: Membership) -> QuerySet[Room]:
+    return _visible_to(membership).rooms()
+
+
+def templates_visible_to(membership: Membership) -> QuerySet[Room]:
+    return _visible_to(membership).templates()
 
 
 def require_membership(request: HttpRequest) -> Membership:
@@ -30,8 +53,85 @@ def require_membership(request: HttpRequest) -> Membership:
     return membership
 
 
-def get_room_for_seller(request: HttpRequest, room_id: UUID) -> Room:
-    membership = require_membership(request)
-    return get_object_or_404(
-        rooms_visible_to(membership).select_related("owner", "organisation"), public_id=room_id
+@dataclass(frozen=True)
+class RoomAccess:
+    room: Room
+    user: User
+    membership: Membership | None = None  # set for sellers
+    buyer: Stakeholder | None = None  # set for buyers (the buyer issue)
+
+    @cached_property
+    def base_url(self) -> str:
+        """``/rooms/<id>/``: the plan's many links are built on it, not reversed one by one."""
+        return reverse("room_detail", args=[self.room.public_id])
+
+    @property
+    def audience(self) -> str:
+        return SELLER if self.membership is not None else BUYER
+
+    @property
+    def is_seller(self) -> bool:
+        return self.audience == SELLER
+
+    def require_seller(self) -> None:
+        """403: the person may see the room but not do this."""
+        if not self.is_seller:
+            raise PermissionDenied("Only the seller's team can do this.")
+
+    def tasks(self) -> QuerySet[Task]:
+        tasks = Task.objects.filter(room=self.room)
+        return tasks if self.is_seller else tasks.filter(is_internal=False)
+
+    def get_task(self, task_id: UUID) -> Task:
+        return get_object_or_404(
+            self.tasks().select_related("milestone", "owner"), public_id=task_id
+        )
+
+    def get_milestone(self, milestone_id: UUID) -> Milestone:
+        return get_object_or_404(Milestone.objects.filter(room=self.room), public_id=milestone_id)
+
+    def get_stakeholder(self, stakeholder_id: UUID) -> Stakeholder:
+        return get_object_or_404(
+            Stakeholder.objects.filter(room=self.room), public_id=stakeholder_id
+        )
+
+    def comments(self) -> QuerySet[Comment]:
+        comments = Comment.objects.filter(room=self.room)
+        return comments if self.is_seller else comments.filter(is_internal=False)
+
+
+def get_room_access(
+    request: HttpRequest, room_id: UUID, *, template: bool | None = None
+) -> RoomAccess:
+    """The person's access to a room or template (``template`` True/False narrows it: the room
+    page shows no template and the template page no room); 404 if they have none.
+
+    A seller who follows a link into another of their organisations is switched to it.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise Http404
+    rooms = Room.objects.select_related("owner", "organisation").filter(
+        organisation__memberships__user=user
     )
+    if template is not None:
+        rooms = rooms.filter(is_template=template)
+    room = get_object_or_404(rooms, public_id=room_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("organisation", "user"),
+        organisation_id=room.organisation_id,
+        user=user,
+    )
+    if not membership.sees_every_room and not (
+        room.owner_id == user.pk or room.seller_team.filter(pk=user.pk).exists()
+    ):
+        raise Http404
+    current = get_current_membership(request)
+    if current is None or current.pk != membership.pk:
+        select_organisation(request, membership)
+    return RoomAccess(room=room, user=membership.user, membership=membership)
+
+
+def templates_usable_by(membership: Membership) -> QuerySet[Room]:
+    """Every template of the organisation may start a room; editing one follows room rules."""
+    return Room.objects.templates().filter(organisation_id=membership.organisation_id)

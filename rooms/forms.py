@@ -1,16 +1,74 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 
+from plans.builtin_templates import BUILTIN_TEMPLATES
+from rooms.models import Room, Stage
 
-class RoomForm(forms.Form):
-    buyer_company = forms.CharField(
-        label="Buyer company", max_length=200, widget=forms.TextInput(attrs={"autofocus": True})
+BLANK = "blank"
+
+
+class RoomCreateForm(forms.Form):
+    template = forms.ChoiceField(
+        label="Start from", widget=forms.RadioSelect, initial=BLANK, required=False
     )
+    buyer_company = forms.CharField(label="Buyer company", max_length=200)
     target_date = forms.DateField(
         label="Target date",
         help_text="The buyer's go-live or decision date: where the plan ends.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    start_date = forms.DateField(
+        label="Start date",
+        required=False,
+        help_text="Onboarding templates plan forward from here. Today if empty.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, org_templates: list[Room], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(BLANK, "Blank plan")]
+        choices += [(key, spec.name) for key, spec in BUILTIN_TEMPLATES.items()]
+        choices += [(str(t.public_id), t.name) for t in org_templates]
+        cast(forms.ChoiceField, self.fields["template"]).choices = choices
+        self.org_templates = org_templates
+
+    def template_options(self) -> list[dict[str, Any]]:
+        """The picker's cards: what each choice is, for the person choosing."""
+        chosen = str(self["template"].value() or BLANK)
+        options: list[dict[str, Any]] = [
+            {
+                "value": BLANK,
+                "name": "Blank plan",
+                "description": "Start empty and add your own milestones and tasks.",
+                "facts": "",
+            }
+        ]
+        for key, spec in BUILTIN_TEMPLATES.items():
+            options.append(
+                {
+                    "value": key,
+                    "name": spec.name,
+                    "description": spec.description,
+                    "facts": f"{len(spec.milestones)} milestones · {spec.task_count} tasks",
+                }
+            )
+        for template in self.org_templates:
+            options.append(
+                {
+                    "value": str(template.public_id),
+                    "name": template.name,
+                    "description": template.description or "Your organisation's template.",
+                    "facts": "Your organisation",
+                }
+            )
+        for option in options:
+            option["checked"] = option["value"] == chosen
+        return options
+
+    def clean_template(self) -> str:
+        return self.cleaned_data["template"] or BLANK
 
     def clean_buyer_company(self) -> str:
         name = self.cleaned_data["buyer_company"].strip()
@@ -20,5 +78,78 @@ class RoomForm(forms.Form):
 
     @property
     def target_in_past(self) -> bool:
-        target = self.cleaned_data.get("target_date") if hasattr(self, "cleaned_data") else None
+        target = getattr(self, "cleaned_data", {}).get("target_date")
         return bool(target and target < timezone.localdate())
+
+
+class RoomDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = [
+            "buyer_company",
+            "accent_colour",
+            "deal_value",
+            "currency",
+            "value_summary",
+            "success_criteria",
+            "business_goal",
+            "business_goal_date",
+            "start_date",
+            "target_date",
+        ]
+        labels = {"accent_colour": "Accent colour", "deal_value": "Deal value"}
+        help_texts = {
+            "value_summary": "Two or three sentences, from the buyer's point of view: what "
+            "this does for them. Markdown.",
+            "success_criteria": "What success looks like for the buyer: a short list. Markdown.",
+            "accent_colour": "The buyer's brand colour, shown on their room.",
+        }
+        widgets = {
+            "accent_colour": forms.TextInput(attrs={"type": "color"}),
+            "value_summary": forms.Textarea(attrs={"rows": 4}),
+            "success_criteria": forms.Textarea(attrs={"rows": 4}),
+            "business_goal_date": forms.DateInput(attrs={"type": "date"}),
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "target_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_template:
+            del self.fields["buyer_company"]
+            self.fields = {"name": forms.CharField(label="Template name", max_length=200)} | {
+                "description": forms.CharField(
+                    label="Description",
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                ),
+                **self.fields,
+            }
+            self.initial.setdefault("name", self.instance.name)
+            self.initial.setdefault("description", self.instance.description)
+        else:
+            self.fields["buyer_company"].required = True
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(choices=Stage.choices)
+    lost_reason = forms.CharField(
+        label="Why was it lost?", max_length=500, required=False, widget=forms.TextInput()
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("stage") == Stage.LOST and not (data.get("lost_reason") or "").strip():
+            self.add_error("lost_reason", "Say why the deal was lost: it helps the next one.")
+        return data
+
+
+class SaveAsTemplateForm(forms.Form):
+    name = forms.CharField(label="Template name", max_length=200)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,20 +1,228 @@
-from datetime import date
+"""Writes to rooms and templates. Each service is one transaction and records its event."""
+
+from datetime import date, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Membership
-from rooms.models import Room
+from accounts.models import Membership, User
+from analytics.services import event_record
+from plans.models import Milestone, Task
+from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
+from rooms.markdown import render_markdown
+from rooms.models import Direction, Room, Stage
+from stakeholders.models import BuyingRole, Side, Stakeholder
+
+DETAIL_FIELDS = {
+    "name",
+    "description",
+    "buyer_company",
+    "accent_colour",
+    "deal_value",
+    "currency",
+    "value_summary",
+    "success_criteria",
+    "business_goal",
+    "business_goal_date",
+    "start_date",
+    "target_date",
+}
+
+
+def _seller_stakeholder(room: Room, user: User, position: int = 0) -> Stakeholder:
+    return Stakeholder.objects.create(
+        organisation_id=room.organisation_id,
+        room=room,
+        side=Side.SELLER,
+        name=user.get_full_name(),
+        email=user.email,
+        user=user,
+        role=BuyingRole.OTHER,
+        position=position,
+    )
+
+
+def _plan_apply(room: Room, spec: TemplateSpec, anchor: date, seller: Stakeholder | None) -> None:
+    """Create the spec's milestones and tasks in ``room``, dates counted from ``anchor``."""
+
+    def due(offset: int | None) -> date | None:
+        return None if offset is None else anchor + timedelta(days=offset)
+
+    milestones = Milestone.objects.bulk_create(
+        Milestone(
+            organisation_id=room.organisation_id,
+            room=room,
+            title=m.title,
+            description=m.description,
+            target_date=due(m.offset),
+            position=position,
+        )
+        for position, m in enumerate(spec.milestones)
+    )
+    Task.objects.bulk_create(
+        Task(
+            organisation_id=room.organisation_id,
+            room=room,
+            milestone=milestone,
+            title=t.title,
+            description=t.description,
+            side=t.side,
+            owner=seller if t.side == Side.SELLER else None,
+            due_date=due(t.offset),
+            is_internal=t.internal,
+            position=position,
+        )
+        for milestone, m in zip(milestones, spec.milestones, strict=True)
+        for position, t in enumerate(m.tasks)
+    )
 
 
 @transaction.atomic
-def room_create(*, membership: Membership, buyer_company: str, target_date: date) -> Room:
+def room_create(
+    *,
+    membership: Membership,
+    buyer_company: str,
+    target_date: date,
+    start_date: date | None = None,
+    template: TemplateSpec | None = None,
+) -> Room:
+    """A room owned by the member, blank or planned from a template, all or nothing."""
     buyer_company = buyer_company.strip()
     if not buyer_company:
         raise ValidationError({"buyer_company": "Name the buyer's company."})
-    return Room.objects.create(
+    start_date = start_date or timezone.localdate()
+    direction = template.direction if template else Direction.BACKWARD
+    room = Room.objects.create(
         organisation_id=membership.organisation_id,
         owner_id=membership.user_id,
         buyer_company=buyer_company,
         target_date=target_date,
+        start_date=start_date,
+        direction=direction,
     )
+    seller = _seller_stakeholder(room, membership.user)
+    if template is not None:
+        anchor = start_date if direction == Direction.FORWARD else target_date
+        _plan_apply(room, template, anchor, seller)
+    summary = f"created the room from “{template.name}”" if template else "created the room"
+    event_record(room=room, actor=membership.user, kind="room.created", summary=summary)
+    return room
+
+
+def _render_markdown_fields(room: Room) -> None:
+    room.value_summary_html = render_markdown(room.value_summary)
+    room.success_criteria_html = render_markdown(room.success_criteria)
+
+
+@transaction.atomic
+def room_update_details(*, room: Room, actor: User, **changes: Any) -> Room:
+    unknown = set(changes) - DETAIL_FIELDS
+    if unknown:
+        raise ValueError(f"Not room details: {sorted(unknown)}")
+    if room.is_template and not (changes.get("name", room.name) or "").strip():
+        raise ValidationError({"name": "Give the template a name."})
+    if (
+        not room.is_template
+        and not (changes.get("buyer_company", room.buyer_company) or "").strip()
+    ):
+        raise ValidationError({"buyer_company": "Name the buyer's company."})
+    for field, value in changes.items():
+        setattr(room, field, value)
+    _render_markdown_fields(room)
+    room.full_clean(exclude=["owner", "organisation"])
+    room.save()
+    event_record(room=room, actor=actor, kind="room.updated", summary="updated the room's details")
+    return room
+
+
+@transaction.atomic
+def room_set_stage(*, room: Room, stage: str, actor: User, lost_reason: str = "") -> Room:
+    if room.is_template:
+        raise ValidationError("A template has no stage.")
+    if stage not in Stage.values:
+        raise ValidationError({"stage": f"“{stage}” is not a stage."})
+    lost_reason = lost_reason.strip()
+    if stage == Stage.LOST and not lost_reason:
+        raise ValidationError({"lost_reason": "Say why the deal was lost: it helps the next one."})
+    room.stage = stage
+    room.lost_reason = lost_reason if stage == Stage.LOST else ""
+    room.stage_changed_at = timezone.now()
+    room.save(update_fields=["stage", "lost_reason", "stage_changed_at", "updated_at"])
+    summary = f"marked the room {room.get_stage_display().lower()}"
+    if stage == Stage.LOST:
+        summary += f": {lost_reason}"
+    event_record(room=room, actor=actor, kind="room.stage_changed", summary=summary, stage=stage)
+    return room
+
+
+def template_spec_from_room(room: Room) -> TemplateSpec:
+    """An organisation's template (or any room) as a spec: dates become offsets."""
+    anchor = room.anchor_date
+
+    def offset(day: date | None) -> int | None:
+        return None if day is None else (day - anchor).days
+
+    tasks_by_milestone: dict[int, list[TaskSpec]] = {}
+    for task in room.tasks.order_by("position", "pk"):
+        tasks_by_milestone.setdefault(task.milestone_id, []).append(
+            TaskSpec(
+                title=task.title,
+                side=task.side,
+                offset=offset(task.due_date),
+                description=task.description,
+                internal=task.is_internal,
+            )
+        )
+    milestones = tuple(
+        MilestoneSpec(
+            title=m.title,
+            offset=offset(m.target_date),
+            description=m.description,
+            tasks=tuple(tasks_by_milestone.get(m.pk, [])),
+        )
+        for m in room.milestones.order_by("position", "pk")
+    )
+    return TemplateSpec(
+        key=str(room.public_id),
+        name=room.name,
+        description=room.description,
+        direction=room.direction,
+        milestones=milestones,
+    )
+
+
+@transaction.atomic
+def room_save_as_template(*, room: Room, name: str, actor: User, description: str = "") -> Room:
+    """Copy a room's plan (not its people, comments or activity) into a new template."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the template a name."})
+    spec = template_spec_from_room(room)
+    template = Room.objects.create(
+        organisation_id=room.organisation_id,
+        is_template=True,
+        name=name,
+        description=description.strip(),
+        owner=actor,
+        target_date=room.target_date,
+        start_date=room.start_date,
+        direction=room.direction,
+    )
+    _plan_apply(template, spec, template.anchor_date, seller=None)
+    event_record(
+        room=room,
+        actor=actor,
+        kind="room.saved_as_template",
+        summary=f"saved the plan as the template “{name}”",
+        is_internal=True,
+    )
+    return template
+
+
+@transaction.atomic
+def template_delete(*, template: Room, actor: User) -> None:
+    if not template.is_template:
+        raise ValidationError("Only a template can be deleted; archive a room instead.")
+    template.delete()

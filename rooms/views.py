@@ -3,14 +3,34 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_current_membership
-from rooms.access import get_room_for_seller, require_membership, rooms_visible_to
-from rooms.forms import RoomForm
-from rooms.services import room_create
+from accounts.http import AuthedRequest
+from plans.builtin_templates import BUILTIN_TEMPLATES
+from rooms.access import (
+    get_room_access,
+    require_membership,
+    rooms_visible_to,
+    templates_usable_by,
+    templates_visible_to,
+)
+from rooms.forms import BLANK, RoomCreateForm, RoomDetailsForm, SaveAsTemplateForm, StageForm
+from rooms.http import room_context, room_url
+from rooms.models import Stage
+from rooms.services import (
+    room_create,
+    room_save_as_template,
+    room_set_stage,
+    room_update_details,
+    template_delete,
+    template_spec_from_room,
+)
+
+ROOMS_PER_PAGE = 50
 
 
 @require_GET
@@ -21,18 +41,58 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = get_current_membership(request)
     if membership is None:
         return redirect("organisation_create")
-    rooms = rooms_visible_to(membership).select_related("owner").order_by("target_date")
-    return render(request, "rooms/room_list.html", {"membership": membership, "rooms": rooms})
+    visible = rooms_visible_to(membership)
+    rooms = visible.select_related("owner").annotate(
+        task_total=Count("tasks", distinct=True),
+        task_done=Count("tasks", filter=Q(tasks__status="done"), distinct=True),
+    )
+    scope = request.GET.get("scope", "mine" if not membership.sees_every_room else "all")
+    if scope == "mine":
+        rooms = rooms.filter(Q(owner=request.user) | Q(seller_team=request.user)).distinct()
+    stage = request.GET.get("stage", Stage.ACTIVE)
+    if stage in Stage.values:
+        rooms = rooms.filter(stage=stage)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        rooms = rooms.filter(buyer_company__icontains=query)
+    context = {
+        "membership": membership,
+        "rooms": rooms.order_by("target_date", "pk")[:ROOMS_PER_PAGE],
+        "has_rooms": visible.exists(),
+        "scope": scope,
+        "stage": stage if stage in Stage.values else "",
+        "stages": Stage.choices,
+        "query": query,
+    }
+    return render(request, "rooms/room_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def room_create_view(request: HttpRequest) -> HttpResponse:
+def room_create_view(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request)
-    form = RoomForm(request.POST or None)
+    org_templates = list(templates_usable_by(membership).order_by("name"))
+    form = RoomCreateForm(
+        request.POST or None,
+        initial={"template": request.GET.get("template", BLANK)},
+        org_templates=org_templates,
+    )
     if request.method == "POST" and form.is_valid():
+        key = form.cleaned_data["template"]
+        template = None
+        if key in BUILTIN_TEMPLATES:
+            template = BUILTIN_TEMPLATES[key]
+        elif key != BLANK:
+            chosen = next(t for t in org_templates if str(t.public_id) == key)
+            template = template_spec_from_room(chosen)
         try:
-            room = room_create(membership=membership, **form.cleaned_data)
+            room = room_create(
+                membership=membership,
+                buyer_company=form.cleaned_data["buyer_company"],
+                target_date=form.cleaned_data["target_date"],
+                start_date=form.cleaned_data["start_date"],
+                template=template,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -44,8 +104,104 @@ def room_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "rooms/room_create.html", {"form": form}, status=status)
 
 
+def _room_page(request: AuthedRequest, room_id: UUID, *, template: bool) -> HttpResponse:
+    access = get_room_access(request, room_id, template=template)
+    return render(request, "rooms/room_detail.html", room_context(access))
+
+
 @login_required
 @require_GET
-def room_detail(request: HttpRequest, room_id: UUID) -> HttpResponse:
-    room = get_room_for_seller(request, room_id)
-    return render(request, "rooms/room_detail.html", {"room": room})
+def room_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    return _room_page(request, room_id, template=False)
+
+
+@login_required
+@require_GET
+def template_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    return _room_page(request, room_id, template=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = get_room_access(request, room_id)
+    access.require_seller()
+    room = access.room
+    form = RoomDetailsForm(request.POST or None, instance=room)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room_update_details(room=room, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(room_url(access))
+    status = 422 if form.errors else 200
+    return render(request, "rooms/room_edit.html", {"form": form, "room": room}, status=status)
+
+
+@login_required
+@require_POST
+def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = get_room_access(request, room_id, template=False)
+    access.require_seller()
+    form = StageForm(request.POST)
+    if form.is_valid():
+        try:
+            room_set_stage(
+                room=access.room,
+                stage=form.cleaned_data["stage"],
+                lost_reason=form.cleaned_data["lost_reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"The room is now {access.room.get_stage_display().lower()}.")
+            return redirect(room_url(access))
+    context = {"form": form, "room": access.room}
+    return render(request, "rooms/room_stage.html", context, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = get_room_access(request, room_id)
+    access.require_seller()
+    form = SaveAsTemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        template = room_save_as_template(room=access.room, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Saved as the template “{template.name}”.")
+        return redirect("template_detail", room_id=template.public_id)
+    status = 422 if form.errors else 200
+    context = {"form": form, "room": access.room}
+    return render(request, "rooms/room_save_as_template.html", context, status=status)
+
+
+@login_required
+@require_GET
+def template_list(request: AuthedRequest) -> HttpResponse:
+    membership = require_membership(request)
+    editable = {t.pk for t in templates_visible_to(membership)}
+    org_templates = (
+        templates_usable_by(membership)
+        .select_related("owner")
+        .annotate(task_count=Count("tasks"))
+        .order_by("name")
+    )
+    context = {
+        "builtin": BUILTIN_TEMPLATES,
+        "org_templates": [(t, t.pk in editable) for t in org_templates],
+    }
+    return render(request, "rooms/template_list.html", context)
+
+
+@login_required
+@require_POST
+def template_delete_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = get_room_access(request, room_id, template=True)
+    access.require_seller()
+    name = access.room.name
+    template_delete(template=access.room, actor=request.user)
+    messages.success(request, f"The template “{name}” was deleted.")
+    return redirect("template_list")

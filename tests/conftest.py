@@ -10,7 +10,16 @@ from django.core.cache import cache
 
 from accounts.models import Membership, Organisation, Role, User
 from rooms.models import Room
-from tests.factories import MembershipFactory, OrganisationFactory, RoomFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    MilestoneFactory,
+    OrganisationFactory,
+    RoomFactory,
+    StakeholderFactory,
+    TaskFactory,
+    UserFactory,
+    seller_stakeholder,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -47,6 +56,7 @@ class World:
     outsider: User
     room_a1: Room
     room_b1: Room
+    template_a: Room
 
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user)
@@ -68,7 +78,12 @@ def world(db) -> World:
     ).user
     room_a1 = RoomFactory(organisation=org_a, owner=owner, buyer_company="Buyer A1")
     room_b1 = RoomFactory(organisation=org_b, owner=outsider, buyer_company="Buyer B1")
-    return World(org_a, org_b, owner, manager, rep, outsider, room_a1, room_b1)
+    seller_stakeholder(room_a1, owner)
+    milestone = MilestoneFactory(room=room_a1, title="Discovery")
+    TaskFactory(milestone=milestone, title="Agree the success criteria")
+    StakeholderFactory(room=room_a1, name="Bea Buyer", email="bea@buyer-a1.example")
+    template_a = RoomFactory(organisation=org_a, owner=owner, is_template=True, name="Template A")
+    return World(org_a, org_b, owner, manager, rep, outsider, room_a1, room_b1, template_a)
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organisation, Role, User
 from accounts.tokens import token_new
+from plans.models import Milestone, Task
 from rooms.models import Room
+from stakeholders.models import BuyingRole, Side, Stakeholder
 
 PASSWORD = "a-long-test-password"
 
@@ -72,3 +74,44 @@ def invitation_with_token(**kwargs) -> tuple[Invitation, str]:
     token, token_hash = token_new()
     invitation = InvitationFactory(token_hash=token_hash, **kwargs)
     return invitation, token
+
+
+class StakeholderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stakeholder
+
+    room = factory.SubFactory(RoomFactory)
+    organisation = factory.LazyAttribute(lambda o: o.room.organisation)
+    side = Side.BUYER
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"buyer{n}@buyer.example")
+    role = BuyingRole.OTHER
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    room = factory.SubFactory(RoomFactory)
+    organisation = factory.LazyAttribute(lambda o: o.room.organisation)
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    milestone = factory.SubFactory(MilestoneFactory)
+    room = factory.LazyAttribute(lambda o: o.milestone.room)
+    organisation = factory.LazyAttribute(lambda o: o.milestone.organisation)
+    title = factory.Sequence(lambda n: f"Task {n}")
+    side = Side.SELLER
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=10))
+    position = factory.Sequence(lambda n: n)
+
+
+def seller_stakeholder(room: Room, user: User) -> Stakeholder:
+    return StakeholderFactory(
+        room=room, side=Side.SELLER, name=user.get_full_name(), email=user.email, user=user
+    )

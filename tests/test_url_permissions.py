@@ -55,7 +55,17 @@ def staff_only() -> dict:
     return dict.fromkeys(PERSONAS, ADMIN_LOGIN)
 
 
+def any_member(status=200) -> dict:
+    """Acts on the person's own current organisation: the outsider reaches their own."""
+    return {**member(status), "outsider": status}
+
+
 ORG = lambda ctx: {"organisation_id": ctx["org_a"]}  # noqa: E731
+ROOM = lambda ctx: {"room_id": ctx["room_a1"]}  # noqa: E731
+TEMPLATE = lambda ctx: {"room_id": ctx["template_a"]}  # noqa: E731
+MILESTONE = lambda ctx: {"room_id": ctx["room_a1"], "milestone_id": ctx["milestone"]}  # noqa: E731
+TASK = lambda ctx: {"room_id": ctx["room_a1"], "task_id": ctx["task"]}  # noqa: E731
+STAKEHOLDER = lambda ctx: {"room_id": ctx["room_a1"], "stakeholder_id": ctx["buyer"]}  # noqa: E731
 ROUTES: dict[str, Route] = {
     "home": Route("public: landing page, or the member's rooms", public()),
     "healthz": Route("public: load balancer probe", public()),
@@ -127,10 +137,34 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"invitation_id": ctx["invitation"]},
     ),
     # Rooms
-    "room_create": Route("member", {**member(), "outsider": 200}),
-    "room_detail": Route(
-        "room seller", room_seller(), kwargs=lambda ctx: {"room_id": ctx["room_a1"]}
-    ),
+    # Rooms and templates
+    "room_create": Route("any member, of their own organisation", any_member()),
+    "template_list": Route("any member, of their own organisation", any_member()),
+    "room_detail": Route("room seller", room_seller(), kwargs=ROOM),
+    "room_edit": Route("room seller", room_seller(), kwargs=ROOM),
+    "room_stage": Route("room seller: empty form", room_seller(422), method="post", kwargs=ROOM),
+    "room_save_as_template": Route("room seller", room_seller(), kwargs=ROOM),
+    "template_detail": Route("room seller", room_seller(), kwargs=TEMPLATE),
+    "template_delete": Route("room seller", room_seller(302), method="post", kwargs=TEMPLATE),
+    # The plan
+    "milestone_add": Route("room seller", room_seller(), kwargs=ROOM),
+    "milestone_edit": Route("room seller", room_seller(), kwargs=MILESTONE),
+    "milestone_delete": Route("room seller", room_seller(302), method="post", kwargs=MILESTONE),
+    "milestone_move": Route("room seller", room_seller(302), method="post", kwargs=MILESTONE),
+    "task_add": Route("room seller", room_seller(), kwargs=MILESTONE),
+    "task_detail": Route("room seller", room_seller(), kwargs=TASK),
+    "task_edit": Route("room seller", room_seller(), kwargs=TASK),
+    "task_toggle": Route("room seller", room_seller(302), method="post", kwargs=TASK),
+    "task_delete": Route("room seller", room_seller(302), method="post", kwargs=TASK),
+    "task_move": Route("room seller", room_seller(302), method="post", kwargs=TASK),
+    "task_comment_add": Route("room seller: empty", room_seller(422), method="post", kwargs=TASK),
+    "room_comment_add": Route("room seller: empty", room_seller(422), method="post", kwargs=ROOM),
+    # Stakeholders
+    "buyer_add": Route("room seller", room_seller(), kwargs=ROOM),
+    "seller_add": Route("room seller", room_seller(), kwargs=ROOM),
+    "stakeholder_edit": Route("room seller", room_seller(), kwargs=STAKEHOLDER),
+    "stakeholder_remove": Route("room seller", room_seller(302), method="post", kwargs=STAKEHOLDER),
+    "stakeholder_move": Route("room seller", room_seller(302), method="post", kwargs=STAKEHOLDER),
 }
 
 
@@ -168,6 +202,10 @@ def ctx(world) -> dict:
     return {
         "org_a": world.org_a.public_id,
         "room_a1": world.room_a1.public_id,
+        "template_a": world.template_a.public_id,
+        "milestone": world.room_a1.milestones.get().public_id,
+        "task": world.room_a1.tasks.get().public_id,
+        "buyer": world.room_a1.stakeholders.get(side="buyer").public_id,
         "rep_membership": Membership.objects.get(user=world.rep).public_id,
         "invitation": InvitationFactory(organisation=world.org_a).public_id,
     }

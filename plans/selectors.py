@@ -1,0 +1,122 @@
+"""The room page's data, in a fixed number of queries whatever the size of the plan."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from analytics.models import Event
+from plans.models import Comment, Milestone, Status, Task
+from rooms.access import RoomAccess
+from stakeholders.models import KEY_ROLES, BuyingRole, Side, Stakeholder
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class MilestoneView:
+    milestone: Milestone
+    tasks: list[Task] = field(default_factory=list)
+    progress: Progress = field(default_factory=Progress)
+
+
+@dataclass
+class RoomPage:
+    access: RoomAccess
+    today: date
+    milestones: list[MilestoneView]
+    progress: Progress
+    buyers: list[Stakeholder]
+    sellers: list[Stakeholder]
+    missing_roles: list[str]
+    discussion: list[Comment]
+    activity: list[Event]
+    overdue_count: int
+
+    @property
+    def stakeholder_groups(self) -> list[tuple[str, list[Stakeholder]]]:
+        room = self.access.room
+        return [(room.buyer_company or "Buyer", self.buyers), ("Our team", self.sellers)]
+
+
+def _comment_filter(access: RoomAccess) -> Q:
+    return Q() if access.is_seller else Q(comments__is_internal=False)
+
+
+def plan_tasks(access: RoomAccess):
+    """Tasks with their owner and comment count, in plan order: one query."""
+    return (
+        access.tasks()
+        .select_related("owner")
+        .annotate(comment_count=Count("comments", filter=_comment_filter(access)))
+        .order_by("milestone__position", "milestone_id", "position", "pk")
+    )
+
+
+def mark_overdue(task: Task, today: date) -> Task:
+    task.is_overdue = bool(task.due_date and task.due_date < today and task.status != Status.DONE)
+    return task
+
+
+def room_page(access: RoomAccess) -> RoomPage:
+    """Queries: stakeholders, milestones, tasks, discussion, activity (sellers)."""
+    room = access.room
+    today = timezone.localdate()
+    stakeholders = list(room.stakeholders.all())
+    views = [MilestoneView(m) for m in room.milestones.all()]
+    by_id = {view.milestone.pk: view for view in views}
+    progress = Progress()
+    overdue = 0
+    for task in plan_tasks(access):
+        view = by_id[task.milestone_id]
+        view.tasks.append(mark_overdue(task, today))
+        view.progress.total += 1
+        progress.total += 1
+        if task.is_done:
+            view.progress.done += 1
+            progress.done += 1
+        overdue += task.is_overdue
+    buyers = [s for s in stakeholders if s.side == Side.BUYER]
+    present = {s.role for s in buyers}
+    missing = [BuyingRole(role).label for role in KEY_ROLES if role not in present]
+    discussion = list(
+        access.comments().filter(task=None).select_related("author").order_by("created_at", "pk")
+    )
+    activity: list[Event] = []
+    if access.is_seller:
+        activity = list(room.events.select_related("actor")[:15])
+    return RoomPage(
+        access=access,
+        today=today,
+        milestones=views,
+        progress=progress,
+        buyers=buyers,
+        sellers=[s for s in stakeholders if s.side == Side.SELLER],
+        missing_roles=missing,
+        discussion=discussion,
+        activity=activity,
+        overdue_count=overdue,
+    )
+
+
+def milestone_progress(access: RoomAccess, milestone: Milestone) -> tuple[Progress, Progress]:
+    """After a tick: the milestone's progress and the plan's, in one query."""
+    counts = access.tasks().aggregate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=Status.DONE)),
+        m_total=Count("pk", filter=Q(milestone=milestone)),
+        m_done=Count("pk", filter=Q(milestone=milestone, status=Status.DONE)),
+    )
+    return (
+        Progress(done=counts["m_done"], total=counts["m_total"]),
+        Progress(done=counts["done"], total=counts["total"]),
+    )

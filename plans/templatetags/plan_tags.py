@@ -1,0 +1,21 @@
+from datetime import date
+
+from django import template
+
+from rooms.models import Direction, Room
+
+register = template.Library()
+
+
+@register.filter
+def offset_from(day: date | None, room: Room) -> str:
+    """A template's date as the offset it stands for: "T−14" (days before the target date) or
+    "Day 5" (after the start date)."""
+    if day is None:
+        return ""
+    days = (day - room.anchor_date).days
+    if room.direction == Direction.FORWARD:
+        return f"Day {days}"
+    if days == 0:
+        return "Target date"
+    return f"T−{-days}" if days < 0 else f"T+{days}"

@@ -1,0 +1,226 @@
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.http import AuthedRequest
+from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
+from plans.models import Milestone, Task
+from plans.selectors import mark_overdue, milestone_progress
+from plans.services import (
+    comment_create,
+    milestone_create,
+    milestone_delete,
+    milestone_move,
+    milestone_update,
+    task_create,
+    task_delete,
+    task_move,
+    task_set_done,
+    task_update,
+)
+from rooms.access import RoomAccess, get_room_access
+from rooms.http import form_invalid, plan_updated, room_url
+
+
+def _seller_access(request: AuthedRequest, room_id: UUID) -> RoomAccess:
+    access = get_room_access(request, room_id)
+    access.require_seller()
+    return access
+
+
+# Milestones ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            milestone_create(room=access.room, actor=request.user, **form.cleaned_data)
+            return plan_updated(request, access)
+        return form_invalid(request, "plans/milestone_form.html", {"form": form, "access": access})
+    return render(request, "plans/milestone_form.html", {"form": form, "access": access})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    milestone = access.get_milestone(milestone_id)
+    form = MilestoneForm(request.POST or None, instance=milestone)
+    context = {"form": form, "access": access, "milestone": milestone}
+    if request.method == "POST":
+        if form.is_valid():
+            milestone_update(milestone=milestone, actor=request.user, **form.cleaned_data)
+            return plan_updated(request, access, f"milestone-{milestone.public_id}")
+        return form_invalid(request, "plans/milestone_form.html", context)
+    name = "plans/milestone_form.html#form" if request.htmx else "plans/milestone_form.html"
+    return render(request, name, context)
+
+
+@login_required
+@require_POST
+def milestone_delete_view(
+    request: AuthedRequest, room_id: UUID, milestone_id: UUID
+) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    milestone_delete(milestone=access.get_milestone(milestone_id), actor=request.user)
+    return plan_updated(request, access)
+
+
+@login_required
+@require_POST
+def milestone_move_view(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    milestone = access.get_milestone(milestone_id)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        milestone_move(
+            milestone=milestone, direction=form.cleaned_data["direction"], actor=request.user
+        )
+    return plan_updated(request, access, f"milestone-{milestone.public_id}")
+
+
+# Tasks --------------------------------------------------------------------------------------
+
+
+def _task_form(access: RoomAccess, data=None, instance: Task | None = None) -> TaskForm:
+    milestones = Milestone.objects.filter(room=access.room) if instance else None
+    return TaskForm(
+        data,
+        instance=instance,
+        stakeholders=list(access.room.stakeholders.all()),
+        milestones=milestones,
+    )
+
+
+def _task_fields(form: TaskForm) -> dict:
+    data = dict(form.cleaned_data)
+    owner, side = data.pop("owner_choice")
+    return {**data, "owner": owner, "side": side}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    milestone = access.get_milestone(milestone_id)
+    form = _task_form(access, request.POST or None)
+    context = {"form": form, "access": access, "milestone": milestone}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                task = task_create(milestone=milestone, actor=request.user, **_task_fields(form))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return plan_updated(request, access, f"task-{task.public_id}")
+        return form_invalid(request, "plans/task_form.html", context)
+    return render(request, "plans/task_form.html", context)
+
+
+@login_required
+@require_GET
+def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
+    access = get_room_access(request, room_id)
+    task = access.get_task(task_id)
+    comments = access.comments().filter(task=task).select_related("author")
+    context = {
+        "access": access,
+        "room": access.room,
+        "task": task,
+        "comments": comments,
+        "comment_form": CommentForm(),
+    }
+    return render(request, "plans/task_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    task = access.get_task(task_id)
+    form = _task_form(access, request.POST or None, instance=task)
+    context = {"form": form, "access": access, "task": task, "milestone": task.milestone}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                task_update(task=task, actor=request.user, **_task_fields(form))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return plan_updated(request, access, f"task-{task.public_id}")
+        return form_invalid(request, "plans/task_form.html", context)
+    name = "plans/task_form.html#form" if request.htmx else "plans/task_form.html"
+    return render(request, name, context)
+
+
+@login_required
+@require_POST
+def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
+    """Tick or untick; HTMX gets the row with the two progress bars out of band."""
+    access = get_room_access(request, room_id)
+    task = access.get_task(task_id)
+    task_set_done(task=task, done=not task.is_done, actor=request.user)
+    if not request.htmx:
+        return redirect(room_url(access, f"task-{task.public_id}"))
+    milestone_progress_, plan_progress = milestone_progress(access, task.milestone)
+    context = {
+        "access": access,
+        "task": mark_overdue(task, timezone.localdate()),
+        "milestone": task.milestone,
+        "milestone_progress": milestone_progress_,
+        "plan_progress": plan_progress,
+    }
+    return render(request, "plans/task_toggled.html", context)
+
+
+@login_required
+@require_POST
+def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    task_delete(task=access.get_task(task_id), actor=request.user)
+    return plan_updated(request, access)
+
+
+@login_required
+@require_POST
+def task_move_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
+    access = _seller_access(request, room_id)
+    task = access.get_task(task_id)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        task_move(task=task, direction=form.cleaned_data["direction"], actor=request.user)
+    return plan_updated(request, access, f"task-{task.public_id}")
+
+
+# Comments -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def comment_add(request: AuthedRequest, room_id: UUID, task_id: UUID | None = None) -> HttpResponse:
+    access = get_room_access(request, room_id)
+    task = access.get_task(task_id) if task_id else None
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        is_internal = form.cleaned_data["is_internal"] and access.is_seller
+        comment_create(
+            room=access.room,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            task=task,
+            is_internal=is_internal,
+        )
+        if task:
+            return redirect("task_detail", room_id=access.room.public_id, task_id=task.public_id)
+        return redirect(room_url(access, "discussion"))
+    context = {"form": form, "access": access, "task": task}
+    return render(request, "plans/comment_form.html", context, status=422)

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from stakeholders import views
+
+# Under rooms/<uuid:room_id>/ (rooms/urls.py).
+urlpatterns = [
+    path("stakeholders/buyers/", views.buyer_add, name="buyer_add"),
+    path("stakeholders/sellers/", views.seller_add, name="seller_add"),
+    path(
+        "stakeholders/<uuid:stakeholder_id>/edit/", views.stakeholder_edit, name="stakeholder_edit"
+    ),
+    path(
+        "stakeholders/<uuid:stakeholder_id>/remove/",
+        views.stakeholder_remove_view,
+        name="stakeholder_remove",
+    ),
+    path(
+        "stakeholders/<uuid:stakeholder_id>/move/",
+        views.stakeholder_move_view,
+        name="stakeholder_move",
+    ),
+]
