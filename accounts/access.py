@@ -46,7 +46,11 @@ def get_current_membership(request: HttpRequest) -> Membership | None:
 
 
 def select_organisation(request: HttpRequest, membership: Membership) -> None:
-    request.session[SESSION_KEY] = str(membership.organisation.public_id)
+    """Work in the membership's organisation from now on (the session is written only when
+    that changes anything)."""
+    chosen = str(membership.organisation.public_id)
+    if request.session.get(SESSION_KEY) != chosen:
+        request.session[SESSION_KEY] = chosen
     setattr(request, _CACHE_ATTR, membership)
 
 

@@ -121,6 +121,7 @@ def task_update(
     status: str,
     is_internal: bool,
     milestone: Milestone | None = None,
+    side: str | None = None,
 ) -> Task:
     room = task.room
     _check_owner(room, owner)
@@ -132,8 +133,7 @@ def task_update(
     task.title = title.strip()
     task.description = description.strip()
     task.owner = owner
-    if owner is not None:
-        task.side = owner.side
+    task.side = owner.side if owner is not None else (side or task.side)
     task.due_date = due_date
     task.is_internal = is_internal
     _set_status(task, status, actor)

@@ -126,9 +126,7 @@ def get_room_access(
         room.owner_id == user.pk or room.seller_team.filter(pk=user.pk).exists()
     ):
         raise Http404
-    current = get_current_membership(request)
-    if current is None or current.pk != membership.pk:
-        select_organisation(request, membership)
+    select_organisation(request, membership)
     return RoomAccess(room=room, user=membership.user, membership=membership)
 
 

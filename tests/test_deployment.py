@@ -38,6 +38,7 @@ SETTINGS_VARIABLES = (
     "CONN_MAX_AGE",
     "DEFAULT_FROM_EMAIL",
     "ORGANISATION_INVITATION_DAYS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own process
 )
 
 

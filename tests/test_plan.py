@@ -1,0 +1,563 @@
+"""The room page and its plan, edited in place (HTMX) and by plain form posts."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics.models import Event
+from plans.builtin_templates import BUILTIN_TEMPLATES
+from plans.models import Milestone, Status, Task
+from rooms.models import Room
+from rooms.services import room_create
+from stakeholders.models import Stakeholder
+from tests.factories import MilestoneFactory, RoomFactory, StakeholderFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+TODAY = timezone.localdate
+
+
+def url(name, room, **ids):
+    return reverse(name, kwargs={"room_id": room.public_id, **ids})
+
+
+@pytest.fixture
+def seller(client, world):
+    client.force_login(world.owner)
+    return client
+
+
+@pytest.fixture
+def room(world):
+    return world.room_a1
+
+
+@pytest.fixture
+def task(room):
+    return room.tasks.get()
+
+
+class TestTicking:
+    def test_ticking_with_htmx_returns_the_row_and_both_progress_bars(self, seller, room, task):
+        other = TaskFactory(milestone=task.milestone)
+        response = seller.post(url("task_toggle", room, task_id=task.public_id), **HTMX)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert f'id="task-{task.public_id}"' in html
+        assert 'aria-pressed="true"' in html
+        milestone_bar = re.search(
+            rf'id="progress-{task.milestone.public_id}" hx-swap-oob="true"', html
+        )
+        assert milestone_bar
+        assert '<span class="progress-block__label">1/2</span>' in html
+        assert 'id="plan-progress" hx-swap-oob="true"' in html
+        assert "<strong>50%</strong> · 1 of 2 tasks done" in html
+        task.refresh_from_db()
+        assert task.status == Status.DONE
+        assert task.completed_by == room.owner
+        assert task.completed_at is not None
+        assert other.status == Status.TODO
+
+    def test_ticking_again_reopens_the_task(self, seller, room, task):
+        seller.post(url("task_toggle", room, task_id=task.public_id), **HTMX)
+        seller.post(url("task_toggle", room, task_id=task.public_id), **HTMX)
+        task.refresh_from_db()
+        assert (task.status, task.completed_at, task.completed_by) == (Status.TODO, None, None)
+
+    def test_ticking_without_javascript_redirects_back_to_the_task(self, seller, room, task):
+        response = seller.post(url("task_toggle", room, task_id=task.public_id))
+        assert response.status_code == 302
+        assert response["Location"].endswith(f"#task-{task.public_id}")
+        task.refresh_from_db()
+        assert task.is_done
+
+    def test_every_tick_is_recorded_with_who_did_it(self, seller, room, task):
+        seller.post(url("task_toggle", room, task_id=task.public_id), **HTMX)
+        event = Event.objects.filter(room=room, kind="task.completed").get()
+        assert event.actor == room.owner
+        assert task.title in event.summary
+
+    def test_a_task_of_another_room_is_404_even_with_a_room_one_may_edit(self, seller, world):
+        foreign = TaskFactory(milestone=MilestoneFactory(room=world.room_b1))
+        response = seller.post(url("task_toggle", world.room_a1, task_id=foreign.public_id))
+        assert response.status_code == 404
+        foreign.refresh_from_db()
+        assert not foreign.is_done
+
+
+class TestEditingThePlan:
+    def test_adding_a_milestone_with_htmx_returns_the_fresh_plan(self, seller, room):
+        response = seller.post(
+            url("milestone_add", room), {"title": "Security review", "target_date": ""}, **HTMX
+        )
+        assert response.status_code == 200
+        assert response["HX-Retarget"] == "#plan"
+        assert "Security review" in response.content.decode()
+        assert room.milestones.filter(title="Security review").exists()
+
+    def test_adding_a_task_assigns_the_owner_and_their_side(self, seller, room):
+        milestone = room.milestones.get()
+        buyer = room.stakeholders.get(side="buyer")
+        data = {
+            "title": "Send the security questionnaire",
+            "owner_choice": str(buyer.public_id),
+            "due_date": "2027-02-01",
+        }
+        response = seller.post(url("task_add", room, milestone_id=milestone.public_id), data)
+        assert response.status_code == 302
+        task = Task.objects.get(title="Send the security questionnaire")
+        assert (task.owner, task.side, task.due_date) == (buyer, "buyer", datetime.date(2027, 2, 1))
+        assert task.organisation == room.organisation
+
+    @pytest.mark.parametrize(
+        ("data", "error"),
+        [
+            ({"title": ""}, "This field is required."),
+            ({"title": "   "}, "This field is required."),
+            ({"title": "x" * 10_000}, "at most 200 characters"),
+            ({"title": "Ok", "due_date": "next friday"}, "Enter a valid date."),
+            ({"title": "Ok", "owner_choice": "not-a-person"}, "Select a valid choice."),
+        ],
+    )
+    def test_a_bad_task_gets_an_inline_error_and_saves_nothing(self, seller, room, data, error):
+        milestone = room.milestones.get()
+        before = Task.objects.count()
+        response = seller.post(
+            url("task_add", room, milestone_id=milestone.public_id), data, **HTMX
+        )
+        html = response.content.decode()
+        assert response.status_code == 422
+        assert error in html
+        assert html.lstrip().startswith("<form")  # the form alone, swapped in place
+        assert Task.objects.count() == before
+
+    def test_without_javascript_a_bad_task_shows_the_form_page(self, seller, room):
+        milestone = room.milestones.get()
+        response = seller.post(
+            url("task_add", room, milestone_id=milestone.public_id), {"title": ""}
+        )
+        assert response.status_code == 422
+        assert "<html" in response.content.decode()
+        assert "This field is required." in response.content.decode()
+
+    def test_an_owner_from_another_room_is_refused(self, seller, world, room):
+        stranger = StakeholderFactory(room=world.room_b1)
+        milestone = room.milestones.get()
+        data = {"title": "Sneaky", "owner_choice": str(stranger.public_id)}
+        response = seller.post(url("task_add", room, milestone_id=milestone.public_id), data)
+        assert response.status_code == 422
+        assert not Task.objects.filter(title="Sneaky").exists()
+
+    def test_a_task_cannot_be_moved_to_another_rooms_milestone(self, seller, world, room, task):
+        foreign = MilestoneFactory(room=world.room_b1)
+        data = {
+            "title": task.title,
+            "owner_choice": "side:seller",
+            "status": "todo",
+            "milestone": foreign.pk,
+        }
+        response = seller.post(url("task_edit", room, task_id=task.public_id), data)
+        assert response.status_code == 422
+        task.refresh_from_db()
+        assert task.milestone.room == room
+
+    def test_editing_a_task_changes_its_status_and_milestone(self, seller, room, task):
+        second = MilestoneFactory(room=room, title="Legal")
+        data = {
+            "title": "Renamed",
+            "owner_choice": "side:buyer",
+            "status": "blocked",
+            "milestone": second.pk,
+            "description": "Why it matters",
+            "due_date": "",
+        }
+        response = seller.post(url("task_edit", room, task_id=task.public_id), data, **HTMX)
+        assert response.status_code == 200
+        task.refresh_from_db()
+        assert (task.title, task.status, task.milestone, task.side, task.owner) == (
+            "Renamed",
+            Status.BLOCKED,
+            second,
+            "buyer",
+            None,
+        )
+
+    def test_the_edit_form_comes_as_a_fragment_for_htmx(self, seller, room, task):
+        response = seller.get(url("task_edit", room, task_id=task.public_id), **HTMX)
+        html = response.content.decode()
+        assert html.lstrip().startswith("<form")
+        assert f'value="{task.title}"' in html
+
+    def test_deleting_a_milestone_deletes_its_tasks(self, seller, room, task):
+        milestone = task.milestone
+        seller.post(url("milestone_delete", room, milestone_id=milestone.public_id), **HTMX)
+        assert not Milestone.objects.filter(pk=milestone.pk).exists()
+        assert not Task.objects.filter(pk=task.pk).exists()
+
+    def test_tasks_move_up_and_down_and_stop_at_the_ends(self, seller, room, task):
+        second = TaskFactory(milestone=task.milestone, title="Second")
+
+        def order():
+            return list(task.milestone.tasks.values_list("title", flat=True))
+
+        seller.post(url("task_move", room, task_id=second.public_id), {"direction": "up"}, **HTMX)
+        assert order() == ["Second", task.title]
+        seller.post(url("task_move", room, task_id=second.public_id), {"direction": "up"}, **HTMX)
+        assert order() == ["Second", task.title]
+        seller.post(url("task_move", room, task_id=second.public_id), {"direction": "down"})
+        assert order() == [task.title, "Second"]
+
+    def test_milestones_reorder(self, seller, room):
+        first = room.milestones.get()
+        second = MilestoneFactory(room=room, title="Second")
+        seller.post(url("milestone_move", room, milestone_id=second.public_id), {"direction": "up"})
+        assert list(room.milestones.values_list("title", flat=True)) == ["Second", first.title]
+
+    def test_an_unknown_direction_moves_nothing(self, seller, room, task):
+        second = TaskFactory(milestone=task.milestone)
+        seller.post(url("task_move", room, task_id=second.public_id), {"direction": "sideways"})
+        assert list(task.milestone.tasks.values_list("pk", flat=True)) == [task.pk, second.pk]
+
+
+class TestRoomPage:
+    def test_the_page_shows_progress_overdue_tasks_and_the_coverage_hint(self, seller, room):
+        milestone = room.milestones.get()
+        TaskFactory(
+            milestone=milestone, title="Late one", due_date=TODAY() - datetime.timedelta(days=2)
+        )
+        TaskFactory(milestone=milestone, title="Done one", status=Status.DONE)
+        html = seller.get(url("room_detail", room)).content.decode()
+        assert "1 task overdue." in html
+        assert "task task--overdue" in html
+        assert "<strong>33%</strong> · 1 of 3 tasks done" in html
+        assert "No champion and no economic buyer yet" in html
+
+    def test_the_hint_names_only_the_roles_still_missing(self, seller, room):
+        StakeholderFactory(room=room, role="champion")
+        html = seller.get(url("room_detail", room)).content.decode()
+        assert "No economic buyer yet" in html
+
+    def test_markdown_is_rendered_safely(self, seller, room):
+        summary = (
+            "**Faster close** <script>alert(1)</script> [x](javascript:alert(1)) "
+            '<img src=x onerror="alert(1)"> שלום עולם'
+        )
+        data = {
+            "buyer_company": room.buyer_company,
+            "accent_colour": "#123456",
+            "currency": "EUR",
+            "value_summary": summary,
+            "target_date": room.target_date.isoformat(),
+            "start_date": room.start_date.isoformat(),
+        }
+        assert seller.post(url("room_edit", room), data).status_code == 302
+        html = seller.get(url("room_detail", room)).content.decode()
+        assert "<strong>Faster close</strong>" in html
+        assert "<script>alert(1)</script>" not in html
+        assert 'href="javascript' not in html
+        assert "<img" not in html
+        assert "שלום עולם" in html
+        assert ".room { --accent: #123456; }" in html
+
+    @pytest.mark.parametrize(
+        ("field", "value", "error"),
+        [
+            ("accent_colour", "red;}{x", "Enter a colour as #RRGGBB."),
+            ("accent_colour", "red; } body { display:none", "at most 7 characters"),
+            ("deal_value", "-5", "greater than or equal to 0"),
+            ("target_date", "soon", "Enter a valid date."),
+            ("buyer_company", "", "This field is required."),
+        ],
+    )
+    def test_bad_room_details_are_refused(self, seller, room, field, value, error):
+        data = {
+            "buyer_company": "Still here",
+            "accent_colour": "#4f46e5",
+            "currency": "USD",
+            "target_date": room.target_date.isoformat(),
+            "start_date": room.start_date.isoformat(),
+            field: value,
+        }
+        response = seller.post(url("room_edit", room), data)
+        assert response.status_code == 422
+        assert error in response.content.decode()
+        room.refresh_from_db()
+        assert room.buyer_company == "Buyer A1"
+
+    def test_user_text_is_shown_exactly_as_typed(self, seller, room, task):
+        task.title = '<b onmouseover="x()">Bold</b> ‏עברית'
+        task.save()
+        html = seller.get(url("room_detail", room)).content.decode()
+        assert "&lt;b onmouseover=&quot;x()&quot;&gt;Bold&lt;/b&gt; ‏עברית" in html
+
+    @pytest.mark.parametrize("size", [5, 200])
+    def test_the_room_page_makes_the_same_queries_for_any_plan_size(
+        self, client, world, size, django_assert_num_queries
+    ):
+        room = RoomFactory(organisation=world.org_a, owner=world.owner)
+        milestones = [MilestoneFactory(room=room) for _ in range(5)]
+        for i in range(size):
+            TaskFactory(milestone=milestones[i % 5])
+        for _ in range(6):
+            StakeholderFactory(room=room)
+        client.force_login(world.owner)
+        client.get(url("room_detail", room))  # the session now holds the organisation
+        # session, user, room (with owner and organisation), the membership of its
+        # organisation, stakeholders, milestones, tasks (with owners and comment counts),
+        # discussion, activity, other memberships (the organisation switcher).
+        with django_assert_num_queries(10):
+            response = client.get(url("room_detail", room))
+        assert response.status_code == 200
+
+
+class TestStakeholders:
+    def test_adding_a_buyer_shows_them_and_updates_the_hint(self, seller, room):
+        data = {
+            "name": "Eve Economic",
+            "email": "EVE@buyer.example",
+            "title": "CFO",
+            "role": "economic_buyer",
+        }
+        response = seller.post(url("buyer_add", room), data, **HTMX)
+        html = response.content.decode()
+        assert re.search(r'<section[^>]* id="stakeholders"[^>]* hx-swap-oob="true"', html)
+        assert "Eve Economic" in html
+        assert Stakeholder.objects.get(name="Eve Economic").email == "eve@buyer.example"
+
+    @pytest.mark.parametrize(
+        ("data", "error"),
+        [
+            (
+                {"name": "Bad", "email": "not-an-email", "role": "other"},
+                "Enter a valid email address.",
+            ),
+            (
+                {"name": "Dup", "email": "BEA@buyer-a1.example", "role": "other"},
+                "is already in this room",
+            ),
+            ({"name": "", "email": "", "role": "other"}, "This field is required."),
+            ({"name": "Role", "email": "", "role": "king"}, "Select a valid choice."),
+        ],
+    )
+    def test_bad_stakeholders_get_an_inline_error(self, seller, room, data, error):
+        before = Stakeholder.objects.count()
+        response = seller.post(url("buyer_add", room), data, **HTMX)
+        assert response.status_code == 422
+        assert error in response.content.decode()
+        assert Stakeholder.objects.count() == before
+
+    def test_a_colleague_added_to_the_seller_team_can_open_the_room(
+        self, seller, client, world, room
+    ):
+        rep_membership = world.membership(world.rep)
+        response = seller.post(
+            url("seller_add", room), {"member": rep_membership.pk, "title": "SE"}
+        )
+        assert response.status_code == 302
+        client.force_login(world.rep)
+        assert client.get(url("room_detail", room)).status_code == 200
+
+    def test_removing_a_colleague_from_the_team_closes_the_room_to_them(
+        self, seller, client, world, room
+    ):
+        seller.post(url("seller_add", room), {"member": world.membership(world.rep).pk})
+        stakeholder = room.stakeholders.get(user=world.rep)
+        seller.post(url("stakeholder_remove", room, stakeholder_id=stakeholder.public_id))
+        client.force_login(world.rep)
+        assert client.get(url("room_detail", room)).status_code == 404
+
+    def test_the_owner_cannot_be_removed(self, seller, room):
+        owner = room.stakeholders.get(user=room.owner)
+        seller.post(url("stakeholder_remove", room, stakeholder_id=owner.public_id))
+        assert Stakeholder.objects.filter(pk=owner.pk).exists()
+
+    def test_removing_a_buyer_leaves_their_tasks_unassigned(self, seller, room, task):
+        buyer = room.stakeholders.get(side="buyer")
+        task.owner, task.side = buyer, "buyer"
+        task.save()
+        seller.post(url("stakeholder_remove", room, stakeholder_id=buyer.public_id), **HTMX)
+        task.refresh_from_db()
+        assert (task.owner, task.side) == (None, "buyer")
+
+
+class TestComments:
+    def test_a_comment_on_a_task_and_an_internal_note_in_the_discussion(self, seller, room, task):
+        seller.post(
+            url("task_comment_add", room, task_id=task.public_id), {"body": "Done by Friday?"}
+        )
+        seller.post(url("room_comment_add", room), {"body": "Pricing notes", "is_internal": "on"})
+        assert task.comments.get().body == "Done by Friday?"
+        note = room.comments.get(task=None)
+        assert note.is_internal
+        detail = seller.get(url("task_detail", room, task_id=task.public_id)).content.decode()
+        assert "Done by Friday?" in detail
+
+    def test_an_empty_comment_is_refused(self, seller, room):
+        response = seller.post(url("room_comment_add", room), {"body": "   "})
+        assert response.status_code == 422
+        assert not room.comments.exists()
+
+    def test_comments_are_shown_as_written(self, seller, room):
+        seller.post(url("room_comment_add", room), {"body": "<script>alert(1)</script>\nline two"})
+        html = seller.get(url("room_detail", room)).content.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>line two" in html
+
+
+class TestStages:
+    def test_marking_lost_needs_a_reason(self, seller, room):
+        response = seller.post(url("room_stage", room), {"stage": "lost"})
+        assert response.status_code == 422
+        assert "Say why the deal was lost" in response.content.decode()
+        room.refresh_from_db()
+        assert room.stage == "active"
+
+    def test_lost_with_a_reason_and_back_to_active(self, seller, room):
+        seller.post(url("room_stage", room), {"stage": "lost", "lost_reason": "Budget frozen"})
+        room.refresh_from_db()
+        assert (room.stage, room.lost_reason) == ("lost", "Budget frozen")
+        seller.post(url("room_stage", room), {"stage": "active"})
+        room.refresh_from_db()
+        assert (room.stage, room.lost_reason) == ("active", "")
+
+    def test_a_won_room_keeps_its_plan_editable_for_onboarding(self, seller, room, task):
+        seller.post(url("room_stage", room), {"stage": "won"})
+        response = seller.post(url("task_toggle", room, task_id=task.public_id), **HTMX)
+        assert response.status_code == 200
+        milestone = room.milestones.get()
+        seller.post(url("task_add", room, milestone_id=milestone.public_id), {"title": "Kickoff"})
+        assert room.tasks.filter(title="Kickoff").exists()
+
+    def test_the_room_list_filters_by_stage_and_searches_by_buyer(self, seller, world):
+        RoomFactory(
+            organisation=world.org_a, owner=world.owner, buyer_company="Won Co", stage="won"
+        )
+        html = seller.get(reverse("home")).content.decode()
+        assert "Buyer A1" in html and "Won Co" not in html
+        html = seller.get(reverse("home"), {"stage": "won"}).content.decode()
+        assert "Won Co" in html and "Buyer A1" not in html
+        html = seller.get(reverse("home"), {"stage": "any", "q": "won"}).content.decode()
+        assert "Won Co" in html and "Buyer A1" not in html
+
+
+class TestTemplates:
+    def create(self, seller, **data):
+        return seller.post(reverse("room_create"), {"buyer_company": "Initech", **data})
+
+    def test_a_room_from_the_enterprise_template_counts_back_from_the_target(self, seller):
+        target = datetime.date(2027, 6, 30)
+        self.create(seller, template="enterprise", target_date=target.isoformat())
+        room = Room.objects.get(buyer_company="Initech")
+        spec = BUILTIN_TEMPLATES["enterprise"]
+        assert room.milestones.count() == len(spec.milestones)
+        assert room.tasks.count() == spec.task_count
+        assert 20 <= spec.task_count <= 30
+        last = room.milestones.order_by("-position").first()
+        assert last.target_date == target
+        first_task = spec.milestones[0].tasks[0]
+        created = room.tasks.get(title=first_task.title)
+        assert created.due_date == target + datetime.timedelta(days=first_task.offset)
+        assert created.description == first_task.description
+        assert room.tasks.filter(is_internal=True).exists()
+        # Seller tasks belong to the room's owner; buyer tasks wait for a buyer.
+        assert not room.tasks.filter(side="seller", owner=None).exists()
+        assert not room.tasks.filter(side="buyer").exclude(owner=None).exists()
+
+    def test_the_onboarding_template_counts_forward_from_the_start(self, seller):
+        start = datetime.date(2027, 1, 4)
+        self.create(
+            seller, template="onboarding", target_date="2027-04-01", start_date=start.isoformat()
+        )
+        room = Room.objects.get(buyer_company="Initech")
+        spec = BUILTIN_TEMPLATES["onboarding"]
+        first = spec.milestones[0].tasks[0]
+        assert room.tasks.get(title=first.title).due_date == start + datetime.timedelta(
+            days=first.offset
+        )
+
+    def test_creating_from_a_template_is_all_or_nothing(self, world, monkeypatch):
+        def boom(*args, **kwargs):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(Task.objects, "bulk_create", boom)
+        rooms = Room.objects.count()
+        with pytest.raises(RuntimeError):
+            room_create(
+                membership=world.membership(world.owner),
+                buyer_company="Half",
+                target_date=datetime.date(2027, 1, 1),
+                template=BUILTIN_TEMPLATES["smb"],
+            )
+        assert Room.objects.count() == rooms
+        assert not Milestone.objects.filter(room__buyer_company="Half").exists()
+
+    def test_save_as_template_then_create_a_room_from_it(self, seller, room, task):
+        task.due_date = room.target_date - datetime.timedelta(days=10)
+        task.is_internal = True
+        task.save()
+        response = seller.post(url("room_save_as_template", room), {"name": "Our MAP"})
+        template = Room.objects.get(is_template=True, name="Our MAP")
+        assert response["Location"] == reverse("template_detail", args=[template.public_id])
+        assert not template.stakeholders.exists()
+        assert template.tasks.get().is_internal
+        page = seller.get(response["Location"]).content.decode()
+        assert "T−10" in page
+
+        target = datetime.date(2028, 3, 1)
+        self.create(seller, template=str(template.public_id), target_date=target.isoformat())
+        copy = Room.objects.get(buyer_company="Initech").tasks.get()
+        assert copy.due_date == target - datetime.timedelta(days=10)
+        assert copy.title == task.title
+
+    def test_templates_are_not_rooms_and_rooms_are_not_templates(self, seller, world):
+        html = seller.get(reverse("home")).content.decode()
+        assert "Template A" not in html
+        assert (
+            seller.get(reverse("room_detail", args=[world.template_a.public_id])).status_code == 404
+        )
+        assert (
+            seller.get(reverse("template_detail", args=[world.room_a1.public_id])).status_code
+            == 404
+        )
+
+    def test_a_rep_may_use_a_template_they_may_not_edit(self, client, world):
+        client.force_login(world.rep)
+        assert "Template A" in client.get(reverse("template_list")).content.decode()
+        assert (
+            client.get(reverse("template_detail", args=[world.template_a.public_id])).status_code
+            == 404
+        )
+        response = client.post(
+            reverse("room_create"),
+            {
+                "buyer_company": "Rep Co",
+                "template": str(world.template_a.public_id),
+                "target_date": "2027-05-01",
+            },
+        )
+        assert response.status_code == 302
+
+    def test_deleting_a_template(self, seller, world):
+        seller.post(reverse("template_delete", args=[world.template_a.public_id]))
+        assert not Room.objects.filter(pk=world.template_a.pk).exists()
+
+    def test_a_room_cannot_be_deleted_as_a_template(self, seller, world):
+        response = seller.post(reverse("template_delete", args=[world.room_a1.public_id]))
+        assert response.status_code == 404
+        assert Room.objects.filter(pk=world.room_a1.pk).exists()
+
+    def test_an_unknown_template_is_a_field_error(self, seller):
+        response = self.create(seller, template="nope", target_date="2027-01-01")
+        assert response.status_code == 400
+        assert "Select a valid choice." in response.content.decode()
+        assert not Room.objects.filter(buyer_company="Initech").exists()
+
+    def test_another_organisations_template_cannot_be_used(self, seller, world):
+        foreign = RoomFactory(
+            organisation=world.org_b, owner=world.outsider, is_template=True, name="B"
+        )
+        response = self.create(seller, template=str(foreign.public_id), target_date="2027-01-01")
+        assert response.status_code == 400
+        assert not Room.objects.filter(buyer_company="Initech").exists()
