@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint format install install-dev migrate clean
+.PHONY: run test lint format install install-dev migrate clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: install-dev
 test: lint
 	$(MANAGE) check --fail-level WARNING
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The room page against Django's floor on PostgreSQL with gunicorn (needs wrk and PostgreSQL).
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/run.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .

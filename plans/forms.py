@@ -12,7 +12,7 @@ class MilestoneForm(forms.ModelForm):
         fields = ["title", "target_date", "description"]
         labels = {"target_date": "Target date"}
         widgets = {
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -27,7 +27,7 @@ class TaskForm(forms.ModelForm):
         fields = ["title", "due_date", "status", "is_internal", "description", "milestone"]
         labels = {"due_date": "Due date", "is_internal": "Internal (sellers only)"}
         widgets = {
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 

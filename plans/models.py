@@ -59,8 +59,9 @@ class Task(models.Model):
         ordering = ["position", "pk"]
         indexes = [models.Index(fields=["room", "status", "due_date"])]
 
-    # Set by plans.selectors.mark_overdue for the page that shows the task.
+    # Set by plans.selectors for the page that shows the task.
     is_overdue = False
+    comment_count = 0
 
     def __str__(self) -> str:
         return self.title

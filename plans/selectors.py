@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -27,6 +28,7 @@ class MilestoneView:
     milestone: Milestone
     tasks: list[Task] = field(default_factory=list)
     progress: Progress = field(default_factory=Progress)
+    add_form: Any = None  # the "add a task" form, set by rooms.http for sellers
 
 
 @dataclass
@@ -42,24 +44,128 @@ class RoomPage:
     activity: list[Event]
     overdue_count: int
 
+    def plan_fingerprint(self) -> tuple:
+        """Everything the plan fragment shows (rooms.fragments)."""
+        room = self.access.room
+        return (
+            "plan",
+            self.access.audience,
+            self.today,
+            (room.pk, room.public_id, room.is_template, room.direction, room.anchor_date),
+            tuple(
+                (
+                    (m.pk, m.public_id, m.title, m.description, m.target_date),
+                    tuple(
+                        (
+                            t.pk,
+                            t.public_id,
+                            t.title,
+                            t.status,
+                            t.side,
+                            t.owner.name if t.owner else None,
+                            t.due_date,
+                            t.is_internal,
+                            t.comment_count,
+                        )
+                        for t in view.tasks
+                    ),
+                )
+                for view in self.milestones
+                for m in [view.milestone]
+            ),
+            tuple((s.public_id, s.name, s.side) for s in self.buyers + self.sellers),
+        )
+
+    def people_fingerprint(self) -> tuple:
+        """Everything the people panel shows (rooms.fragments)."""
+        room = self.access.room
+        return (
+            "people",
+            self.access.audience,
+            (room.pk, room.public_id, room.buyer_company, room.owner_id),
+            tuple(
+                (s.public_id, s.name, s.title, s.role, s.email, s.side, s.access_state, s.user_id)
+                for s in self.buyers + self.sellers
+            ),
+        )
+
+    def body_fingerprint(self) -> tuple:
+        """Everything the room page's body shows (rooms.fragments)."""
+        room = self.access.room
+        header = (
+            room.name,
+            room.description,
+            room.buyer_company,
+            room.accent_colour,
+            room.deal_value,
+            room.currency,
+            room.stage,
+            room.lost_reason,
+            room.target_date,
+            room.owner.get_full_name(),
+            room.value_summary_html,
+            room.success_criteria_html,
+            room.business_goal,
+            room.business_goal_date,
+        )
+        discussion = tuple(
+            (
+                c.pk,
+                c.body,
+                c.is_internal,
+                c.created_at,
+                c.author.get_full_name() if c.author else "",
+            )
+            for c in self.discussion
+        )
+        activity = tuple(
+            (
+                e.pk,
+                e.summary,
+                e.is_internal,
+                e.created_at,
+                e.actor.get_full_name() if e.actor else "",
+            )
+            for e in self.activity
+        )
+        return (
+            "body",
+            header,
+            self.plan_fingerprint(),
+            self.people_fingerprint(),
+            discussion,
+            activity,
+        )
+
     @property
     def stakeholder_groups(self) -> list[tuple[str, list[Stakeholder]]]:
         room = self.access.room
         return [(room.buyer_company or "Buyer", self.buyers), ("Our team", self.sellers)]
 
 
-def _comment_filter(access: RoomAccess) -> Q:
-    return Q() if access.is_seller else Q(comments__is_internal=False)
+def plan_tasks(access: RoomAccess) -> list[Task]:
+    """Tasks with their owner and comment count, in plan order: two queries.
 
-
-def plan_tasks(access: RoomAccess):
-    """Tasks with their owner and comment count, in plan order: one query."""
-    return (
+    The counts come from a query of their own: counting in the tasks' query would make
+    PostgreSQL group by every task column.
+    """
+    tasks = list(
         access.tasks()
         .select_related("owner")
-        .annotate(comment_count=Count("comments", filter=_comment_filter(access)))
+        .defer("description", "created_at", "updated_at", "completed_by", "owner__created_at")
         .order_by("milestone__position", "milestone_id", "position", "pk")
     )
+    counts = comment_counts(access)
+    for task in tasks:
+        task.comment_count = counts.get(task.pk, 0)
+    return tasks
+
+
+def comment_counts(access: RoomAccess, task: Task | None = None) -> dict[int, int]:
+    comments = access.comments().exclude(task=None)
+    if task is not None:
+        comments = comments.filter(task=task)
+    return dict(comments.values_list("task_id").annotate(n=Count("pk")).values_list("task_id", "n"))
 
 
 def mark_overdue(task: Task, today: date) -> Task:
@@ -78,7 +184,7 @@ def room_page(access: RoomAccess) -> RoomPage:
     overdue = 0
     for task in plan_tasks(access):
         view = by_id[task.milestone_id]
-        view.tasks.append(mark_overdue(task, today))
+        view.tasks.append(task if room.is_template else mark_overdue(task, today))
         view.progress.total += 1
         progress.total += 1
         if task.is_done:

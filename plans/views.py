@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import AuthedRequest
 from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
 from plans.models import Milestone, Task
-from plans.selectors import mark_overdue, milestone_progress
+from plans.selectors import comment_counts, mark_overdue, milestone_progress
 from plans.services import (
     comment_create,
     milestone_create,
@@ -172,6 +172,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     if not request.htmx:
         return redirect(room_url(access, f"task-{task.public_id}"))
     milestone_progress_, plan_progress = milestone_progress(access, task.milestone)
+    task.comment_count = comment_counts(access, task).get(task.pk, 0)
     context = {
         "access": access,
         "task": mark_overdue(task, timezone.localdate()),

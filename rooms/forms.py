@@ -17,13 +17,13 @@ class RoomCreateForm(forms.Form):
     target_date = forms.DateField(
         label="Target date",
         help_text="The buyer's go-live or decision date: where the plan ends.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     start_date = forms.DateField(
         label="Start date",
         required=False,
         help_text="Onboarding templates plan forward from here. Today if empty.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, org_templates: list[Room], **kwargs):
@@ -108,9 +108,9 @@ class RoomDetailsForm(forms.ModelForm):
             "accent_colour": forms.TextInput(attrs={"type": "color"}),
             "value_summary": forms.Textarea(attrs={"rows": 4}),
             "success_criteria": forms.Textarea(attrs={"rows": 4}),
-            "business_goal_date": forms.DateInput(attrs={"type": "date"}),
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "business_goal_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -133,7 +133,7 @@ class RoomDetailsForm(forms.ModelForm):
 
 
 class StageForm(forms.Form):
-    stage = forms.ChoiceField(choices=Stage.choices)
+    stage = forms.ChoiceField(choices=Stage.choices, widget=forms.RadioSelect)
     lost_reason = forms.CharField(
         label="Why was it lost?", max_length=500, required=False, widget=forms.TextInput()
     )

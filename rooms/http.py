@@ -1,15 +1,17 @@
 """How the room's views answer: the HTMX fragment, or a redirect for a plain form post."""
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthedRequest
 from plans.forms import CommentForm, MilestoneForm, TaskForm
-from plans.selectors import room_page
+from plans.selectors import RoomPage, room_page
 from rooms.access import RoomAccess
 from rooms.forms import StageForm
+from rooms.fragments import fragment, personalise
 from stakeholders.forms import BuyerStakeholderForm
 
 
@@ -19,24 +21,51 @@ def room_url(access: RoomAccess, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def room_context(access: RoomAccess) -> dict:
-    """What the room page and its fragments render from."""
+def plan_html(page: RoomPage) -> SafeString:
+    """The plan with its editing forms (rooms.fragments)."""
+
+    def context() -> dict:
+        people = page.buyers + page.sellers
+        for view in page.milestones:
+            view.add_form = TaskForm(
+                stakeholders=people, auto_id=f"id_add_{view.milestone.public_id}_%s"
+            )
+        return {"page": page, "new_milestone_form": MilestoneForm(auto_id="id_milestone_%s")}
+
+    return fragment("plans/plan.html#plan", page.plan_fingerprint(), context)
+
+
+def people_html(page: RoomPage, *, oob: bool = False) -> SafeString:
+    def context() -> dict:
+        return {"page": page, "buyer_form": BuyerStakeholderForm(auto_id="id_buyer_%s"), "oob": oob}
+
+    name = "stakeholders/stakeholder_list.html#panel"
+    return fragment(name, (page.people_fingerprint(), oob), context)
+
+
+def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
+    """Everything the room page shows below the navigation, rendered once per content."""
     page = room_page(access)
-    return {
-        "page": page,
-        "new_task_form": TaskForm(stakeholders=page.buyers + page.sellers),
-        "new_milestone_form": MilestoneForm(),
-        "buyer_form": BuyerStakeholderForm(),
-        "stage_form": StageForm(initial={"stage": access.room.stage}),
-        "comment_form": CommentForm(),
-    }
+    room = access.room
+
+    def context() -> dict:
+        return {
+            "page": page,
+            "plan_html": plan_html(page),
+            "people_html": "" if room.is_template else people_html(page),
+            "stage_form": StageForm(initial={"stage": room.stage}, auto_id="id_stage_%s"),
+            "comment_form": CommentForm(auto_id="id_comment_%s"),
+        }
+
+    html = fragment("rooms/room_detail.html#body", page.body_fingerprint(), context)
+    return personalise(request, html)
 
 
 def plan_updated(request: AuthedRequest, access: RoomAccess, anchor: str = "plan") -> HttpResponse:
     """After a change to the plan: HTMX swaps in the fresh plan; a plain post goes back to it."""
     if not request.htmx:
         return redirect(room_url(access, anchor))
-    response = render(request, "plans/plan.html#plan", room_context(access))
+    response = HttpResponse(personalise(request, plan_html(room_page(access))))
     return reswap(retarget(response, "#plan"), "outerHTML")
 
 
@@ -44,7 +73,9 @@ def stakeholders_updated(request: AuthedRequest, access: RoomAccess) -> HttpResp
     if not request.htmx:
         return redirect(room_url(access, "stakeholders"))
     # Owners appear in the plan too, so both are swapped (the panel out of band).
-    response = render(request, "rooms/room_updated.html", room_context(access))
+    page = room_page(access)
+    html = plan_html(page) + people_html(page, oob=True)
+    response = HttpResponse(personalise(request, html))
     return reswap(retarget(response, "#plan"), "outerHTML")
 
 

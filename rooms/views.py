@@ -19,7 +19,7 @@ from rooms.access import (
     templates_visible_to,
 )
 from rooms.forms import BLANK, RoomCreateForm, RoomDetailsForm, SaveAsTemplateForm, StageForm
-from rooms.http import room_context, room_url
+from rooms.http import room_body_html, room_url
 from rooms.models import Stage
 from rooms.services import (
     room_create,
@@ -106,7 +106,8 @@ def room_create_view(request: AuthedRequest) -> HttpResponse:
 
 def _room_page(request: AuthedRequest, room_id: UUID, *, template: bool) -> HttpResponse:
     access = get_room_access(request, room_id, template=template)
-    return render(request, "rooms/room_detail.html", room_context(access))
+    context = {"room": access.room, "body_html": room_body_html(request, access)}
+    return render(request, "rooms/room_detail.html", context)
 
 
 @login_required

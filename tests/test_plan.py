@@ -306,9 +306,9 @@ class TestRoomPage:
         client.force_login(world.owner)
         client.get(url("room_detail", room))  # the session now holds the organisation
         # session, user, room (with owner and organisation), the membership of its
-        # organisation, stakeholders, milestones, tasks (with owners and comment counts),
+        # organisation, stakeholders, milestones, tasks (with owners), comment counts,
         # discussion, activity, other memberships (the organisation switcher).
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(11):
             response = client.get(url("room_detail", room))
         assert response.status_code == 200
 
@@ -561,3 +561,74 @@ class TestTemplates:
         response = self.create(seller, template=str(foreign.public_id), target_date="2027-01-01")
         assert response.status_code == 400
         assert not Room.objects.filter(buyer_company="Initech").exists()
+
+
+class TestFragments:
+    def test_edit_forms_served_alone_post_to_the_right_room(self, seller, room, task):
+        for name, ids in [
+            ("task_edit", {"task_id": task.public_id}),
+            ("milestone_edit", {"milestone_id": task.milestone.public_id}),
+            ("stakeholder_edit", {"stakeholder_id": room.stakeholders.get(side="buyer").public_id}),
+        ]:
+            html = seller.get(url(name, room, **ids), **HTMX).content.decode()
+            assert f'action="{url(name, room, **ids)}"' in html, name
+
+    def test_the_cached_plan_never_carries_another_persons_csrf_token(self, client, world, room):
+        tokens = []
+        for user in (world.owner, world.manager):
+            client.force_login(user)
+            html = client.get(url("room_detail", room)).content.decode()
+            in_plan = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+            assert in_plan and "__tandem_csrf_token__" not in html
+            tokens.append(set(in_plan))
+        assert tokens[0].isdisjoint(tokens[1])
+
+    def test_a_change_to_anything_shown_is_seen_at_once(self, seller, room, task):
+        seller.get(url("room_detail", room))
+        room.stakeholders.filter(side="buyer").update(name="Renamed Buyer")
+        Task.objects.filter(pk=task.pk).update(title="Renamed directly in the database")
+        html = seller.get(url("room_detail", room)).content.decode()
+        assert "Renamed Buyer" in html
+        assert "Renamed directly in the database" in html
+
+    def test_form_fields_have_unique_ids_on_the_room_page(self, seller, room):
+        MilestoneFactory(room=room)
+        html = seller.get(url("room_detail", room)).content.decode()
+        ids = re.findall(r' id="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_a_ticked_row_keeps_its_comment_count(client, world):
+    client.force_login(world.owner)
+    room = world.room_a1
+    task = room.tasks.get()
+    client.post(url("task_comment_add", room, task_id=task.public_id), {"body": "One"})
+    html = client.post(url("task_toggle", room, task_id=task.public_id), **HTMX).content.decode()
+    assert "1 comment" in html
+
+
+def test_edit_forms_fill_date_inputs_in_the_format_browsers_read(client, world):
+    client.force_login(world.owner)
+    room = world.room_a1
+    task = room.tasks.get()
+    html = client.get(url("room_edit", room)).content.decode()
+    assert f'value="{room.target_date.isoformat()}"' in html
+    html = client.get(url("task_edit", room, task_id=task.public_id)).content.decode()
+    assert f'value="{task.due_date.isoformat()}"' in html
+
+
+def test_the_stage_menu_offers_each_stage_as_a_choice(client, world):
+    client.force_login(world.owner)
+    html = client.get(url("room_detail", world.room_a1)).content.decode()
+    for stage in ["active", "won", "lost", "archived"]:
+        assert f'type="radio" name="stage" value="{stage}"' in html
+
+
+def test_a_templates_dates_are_offsets_and_never_overdue(client, world):
+    template = world.template_a
+    milestone = MilestoneFactory(room=template)
+    TaskFactory(milestone=milestone, due_date=template.target_date - datetime.timedelta(days=400))
+    client.force_login(world.owner)
+    html = client.get(reverse("template_detail", args=[template.public_id])).content.decode()
+    assert "T−400" in html
+    assert "overdue" not in html

@@ -1,0 +1,49 @@
+"""Fragments rendered once per content, then reused: the plan is most of the room page's cost.
+
+A fragment's cache key is a digest of everything it shows (its *fingerprint*) and of the
+templates' source, never an id that a write must remember to bump: a change to anything shown
+makes a new key, and a stale fragment cannot be served. Fragments are rendered without the
+request and never contain anything personal; the only per-person value, the CSRF token, is a
+placeholder swapped in on the way out. Buyers and sellers see different fragments
+(the audience is part of every fingerprint).
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import cache as memoise
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+CSRF_PLACEHOLDER = "__tandem_csrf_token__"
+TIMEOUT = 60 * 60 * 24
+
+
+@memoise
+def templates_digest() -> str:
+    """Changes when any template does, so that a deploy never serves an old fragment."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(settings.BASE_DIR / "templates").rglob("*.html")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fragment(template_name: str, fingerprint: object, context: Callable[[], dict]) -> SafeString:
+    """The fragment's HTML, with the CSRF placeholder still in it (fragments nest)."""
+    key = hashlib.sha256(repr((templates_digest(), template_name, fingerprint)).encode())
+    cache_key = f"fragment:{key.hexdigest()}"
+    html = cache.get(cache_key)
+    if html is None:
+        html = render_to_string(template_name, {**context(), "csrf_token": CSRF_PLACEHOLDER})
+        cache.set(cache_key, html, TIMEOUT)
+    return mark_safe(html)  # noqa: S308 - rendered by our auto-escaping templates
+
+
+def personalise(request: HttpRequest, html: str) -> SafeString:
+    """Put the person's CSRF token where the fragment has the placeholder."""
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308
