@@ -168,8 +168,8 @@ def wrk(url: str, cookie: str) -> dict[str, float]:
         raise SystemExit(f"non-2xx answers from {url}:\n{out}")
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": to_ms(re.search(r"50%\s+(\S+)", out).group(1)),
-        "p99_ms": to_ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        "p50_ms": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99_ms": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
     }
 
 

@@ -89,58 +89,45 @@ class RoomPage:
             ),
         )
 
-    def body_fingerprint(self) -> tuple:
-        """Everything the room page's body shows (rooms.fragments)."""
-        room = self.access.room
-        header = (
-            room.name,
-            room.description,
-            room.buyer_company,
-            room.accent_colour,
-            room.deal_value,
-            room.currency,
-            room.stage,
-            room.lost_reason,
-            room.target_date,
-            room.owner.get_full_name(),
-            room.value_summary_html,
-            room.success_criteria_html,
-            room.business_goal,
-            room.business_goal_date,
-        )
-        discussion = tuple(
-            (
-                c.pk,
-                c.body,
-                c.is_internal,
-                c.created_at,
-                c.author.get_full_name() if c.author else "",
-            )
-            for c in self.discussion
-        )
-        activity = tuple(
-            (
-                e.pk,
-                e.summary,
-                e.is_internal,
-                e.created_at,
-                e.actor.get_full_name() if e.actor else "",
-            )
-            for e in self.activity
-        )
-        return (
-            "body",
-            header,
-            self.plan_fingerprint(),
-            self.people_fingerprint(),
-            discussion,
-            activity,
-        )
-
     @property
     def stakeholder_groups(self) -> list[tuple[str, list[Stakeholder]]]:
         room = self.access.room
         return [(room.buyer_company or "Buyer", self.buyers), ("Our team", self.sellers)]
+
+
+TASK_SHOWN = ["pk", "milestone_id", "title", "status", "side", "owner__name", "due_date"]
+TASK_SHOWN += ["is_internal", "position"]
+STAKEHOLDER_SHOWN = ["pk", "name", "title", "role", "email", "side", "access_state", "user_id"]
+STAKEHOLDER_SHOWN += ["position"]
+
+
+def room_fingerprint(access: RoomAccess) -> tuple:
+    """What the room page's body shows, read as plain values (no model instances).
+
+    The page is served from the fragment cache under this key, so the page's data proper
+    (``room_page``) is loaded only when something shown has changed. Every column the body
+    displays, or derives a figure from, is in here: a column left out would serve a stale page
+    (tests/test_plan.py::TestFragments changes them behind the services' back). Comments and
+    events cannot be edited, so their ids stand for their text.
+    """
+    room = access.room
+    milestones = room.milestones.order_by("pk")
+    comments = access.comments().order_by("pk")
+    events = room.events.values_list("pk", "actor__name", "actor__email")[:15]
+    return (
+        "room",
+        access.audience,
+        timezone.localdate(),
+        tuple(getattr(room, field.attname) for field in room._meta.concrete_fields),
+        room.owner.get_full_name(),
+        tuple(milestones.values_list("pk", "title", "description", "target_date", "position")),
+        tuple(access.tasks().order_by("pk").values_list(*TASK_SHOWN)),
+        tuple(room.stakeholders.order_by("pk").values_list(*STAKEHOLDER_SHOWN)),
+        tuple(
+            comments.values_list("pk", "task_id", "is_internal", "author__name", "author__email")
+        ),
+        tuple(events) if access.is_seller else (),
+    )
 
 
 def plan_tasks(access: RoomAccess) -> list[Task]:

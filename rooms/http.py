@@ -8,7 +8,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthedRequest
 from plans.forms import CommentForm, MilestoneForm, TaskForm
-from plans.selectors import RoomPage, room_page
+from plans.selectors import RoomPage, room_fingerprint, room_page
 from rooms.access import RoomAccess
 from rooms.forms import StageForm
 from rooms.fragments import fragment, personalise
@@ -45,10 +45,10 @@ def people_html(page: RoomPage, *, oob: bool = False) -> SafeString:
 
 def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
     """Everything the room page shows below the navigation, rendered once per content."""
-    page = room_page(access)
     room = access.room
 
     def context() -> dict:
+        page = room_page(access)
         return {
             "page": page,
             "plan_html": plan_html(page),
@@ -57,7 +57,7 @@ def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
             "comment_form": CommentForm(auto_id="id_comment_%s"),
         }
 
-    html = fragment("rooms/room_detail.html#body", page.body_fingerprint(), context)
+    html = fragment("rooms/room_detail.html#body", room_fingerprint(access), context)
     return personalise(request, html)
 
 
