@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import Membership, Organisation, Role, User
+from rooms.models import Room
 
 pytestmark = pytest.mark.django_db
 
@@ -153,4 +154,12 @@ class TestCommands:
             "rep@northwind.example": Role.REP,
         }
         assert out.count("rep@northwind.example") == 2
+        rooms = Room.objects.filter(organisation__name="Northwind Software")
+        assert sorted(rooms.values_list("buyer_company", flat=True)) == [
+            "Globex Corporation",
+            "Initech",
+        ]
+        assert (
+            rooms.get(buyer_company="Globex Corporation").tasks.filter(status="done").count() == 6
+        )
         assert "password: " in out

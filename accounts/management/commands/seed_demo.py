@@ -1,8 +1,17 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import organisation_create, user_create_verified
+from plans.builtin_templates import BUILTIN_TEMPLATES
+from plans.services import comment_create, task_set_done
+from rooms.models import Room
+from rooms.services import room_create, room_update_details
+from stakeholders.services import stakeholder_add_buyer, stakeholder_add_seller
 
 DEMO_ORGANISATION = "Northwind Software"
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - printed on purpose, for a local demo only
@@ -14,7 +23,7 @@ DEMO_PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation and its people. Safe to run again: it changes nothing twice."
+    help = "Load the demo organisation, its people and two rooms. Safe to run again."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -29,7 +38,59 @@ class Command(BaseCommand):
                 organisation=organisation, user=user, defaults={"role": role}
             )
         assert organisation is not None  # noqa: S101 - DEMO_PEOPLE is not empty
+        self._seed_rooms(organisation)
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with:")
         for email, _name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {role.label:<8} {email:<28} password: {DEMO_PASSWORD}")
+
+    def _seed_rooms(self, organisation: Organisation) -> None:
+        """Two rooms a visitor can click through: one mid-way, one just started."""
+        if Room.objects.filter(organisation=organisation).exists():
+            return
+        today = timezone.localdate()
+        admin = Membership.objects.get(organisation=organisation, role=Role.ADMIN)
+        rep = Membership.objects.get(organisation=organisation, role=Role.REP)
+        globex = room_create(
+            membership=rep,
+            buyer_company="Globex Corporation",
+            target_date=today + timedelta(days=90),
+            template=BUILTIN_TEMPLATES["enterprise"],
+        )
+        room_update_details(
+            room=globex,
+            actor=rep.user,
+            accent_colour="#0f766e",
+            deal_value=Decimal("84000"),
+            currency="USD",
+            value_summary=(
+                "Globex's revenue team replaces three spreadsheets with one forecast they trust, "
+                "**two weeks before** their fiscal-year planning starts."
+            ),
+            success_criteria="- Forecast accuracy within 5%\n- Every rep on it by go-live",
+            business_goal="A trusted FY27 plan",
+            business_goal_date=today + timedelta(days=120),
+        )
+        for name, email, title, role in [
+            ("Hank Scorpio", "hank@globex.example", "Chief Executive", "economic_buyer"),
+            ("Frank Grimes", "frank@globex.example", "VP Sales Operations", "champion"),
+            ("Mindy Simmons", "mindy@globex.example", "IT Security Lead", "security"),
+        ]:
+            stakeholder_add_buyer(
+                room=globex, actor=rep.user, name=name, email=email, title=title, role=role
+            )
+        stakeholder_add_seller(room=globex, actor=rep.user, member=admin)
+        for task in globex.tasks.order_by("due_date")[:6]:
+            task_set_done(task=task, done=True, actor=rep.user)
+        comment_create(
+            room=globex,
+            actor=rep.user,
+            body="Welcome, Globex team! This is our shared plan to go-live. Shout if a date is "
+            "off.",
+        )
+        room_create(
+            membership=rep,
+            buyer_company="Initech",
+            target_date=today + timedelta(days=25),
+            template=BUILTIN_TEMPLATES["smb"],
+        )
