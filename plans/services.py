@@ -200,6 +200,8 @@ def task_move(*, task: Task, direction: str, actor: User) -> bool:
 def comment_create(
     *, room: Room, actor: User, body: str, task: Task | None = None, is_internal: bool = False
 ) -> Comment:
+    if room.is_template:
+        raise ValidationError("A template has no discussion: comment in a room made from it.")
     body = body.strip()
     if not body:
         raise ValidationError({"body": "Write something first."})

@@ -23,15 +23,8 @@ from plans.services import (
     task_set_done,
     task_update,
 )
-from rooms.access import RoomAccess, get_room_access
+from rooms.access import RoomAccess, get_room_access, get_room_access_for_seller
 from rooms.http import form_invalid, plan_updated, room_url
-
-
-def _seller_access(request: AuthedRequest, room_id: UUID) -> RoomAccess:
-    access = get_room_access(request, room_id)
-    access.require_seller()
-    return access
-
 
 # Milestones ---------------------------------------------------------------------------------
 
@@ -39,7 +32,7 @@ def _seller_access(request: AuthedRequest, room_id: UUID) -> RoomAccess:
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     form = MilestoneForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -52,7 +45,7 @@ def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     milestone = access.get_milestone(milestone_id)
     form = MilestoneForm(request.POST or None, instance=milestone)
     context = {"form": form, "access": access, "milestone": milestone}
@@ -70,7 +63,7 @@ def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) ->
 def milestone_delete_view(
     request: AuthedRequest, room_id: UUID, milestone_id: UUID
 ) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     milestone_delete(milestone=access.get_milestone(milestone_id), actor=request.user)
     return plan_updated(request, access)
 
@@ -78,7 +71,7 @@ def milestone_delete_view(
 @login_required
 @require_POST
 def milestone_move_view(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     milestone = access.get_milestone(milestone_id)
     form = MoveForm(request.POST)
     if form.is_valid():
@@ -110,7 +103,7 @@ def _task_fields(form: TaskForm) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     milestone = access.get_milestone(milestone_id)
     form = _task_form(access, request.POST or None)
     context = {"form": form, "access": access, "milestone": milestone}
@@ -145,7 +138,7 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     task = access.get_task(task_id)
     form = _task_form(access, request.POST or None, instance=task)
     context = {"form": form, "access": access, "task": task, "milestone": task.milestone}
@@ -186,7 +179,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
 @login_required
 @require_POST
 def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     task_delete(task=access.get_task(task_id), actor=request.user)
     return plan_updated(request, access)
 
@@ -194,7 +187,7 @@ def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> Ht
 @login_required
 @require_POST
 def task_move_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     task = access.get_task(task_id)
     form = MoveForm(request.POST)
     if form.is_valid():
@@ -213,13 +206,17 @@ def comment_add(request: AuthedRequest, room_id: UUID, task_id: UUID | None = No
     form = CommentForm(request.POST)
     if form.is_valid():
         is_internal = form.cleaned_data["is_internal"] and access.is_seller
-        comment_create(
-            room=access.room,
-            actor=request.user,
-            body=form.cleaned_data["body"],
-            task=task,
-            is_internal=is_internal,
-        )
+        try:
+            comment_create(
+                room=access.room,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                task=task,
+                is_internal=is_internal,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    if form.is_valid():
         if task:
             return redirect("task_detail", room_id=access.room.public_id, task_id=task.public_id)
         return redirect(room_url(access, "discussion"))

@@ -130,6 +130,13 @@ def get_room_access(
     return RoomAccess(room=room, user=membership.user, membership=membership)
 
 
+def get_room_access_for_seller(request: HttpRequest, room_id: UUID) -> RoomAccess:
+    """For actions only the seller's team may take: 404 for outsiders, 403 for buyers."""
+    access = get_room_access(request, room_id)
+    access.require_seller()
+    return access
+
+
 def templates_usable_by(membership: Membership) -> QuerySet[Room]:
     """Every template of the organisation may start a room; editing one follows room rules."""
     return Room.objects.templates().filter(organisation_id=membership.organisation_id)

@@ -13,6 +13,7 @@ from accounts.http import AuthedRequest
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.access import (
     get_room_access,
+    get_room_access_for_seller,
     require_membership,
     rooms_visible_to,
     templates_usable_by,
@@ -125,8 +126,7 @@ def template_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id)
-    access.require_seller()
+    access = get_room_access_for_seller(request, room_id)
     room = access.room
     form = RoomDetailsForm(request.POST or None, instance=room)
     if request.method == "POST" and form.is_valid():
@@ -167,8 +167,7 @@ def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id)
-    access.require_seller()
+    access = get_room_access_for_seller(request, room_id)
     form = SaveAsTemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         template = room_save_as_template(room=access.room, actor=request.user, **form.cleaned_data)

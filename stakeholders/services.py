@@ -8,6 +8,11 @@ from rooms.ordering import move, next_position
 from stakeholders.models import AccessState, BuyingRole, Side, Stakeholder
 
 
+def _check_not_template(room: Room) -> None:
+    if room.is_template:
+        raise ValidationError("A template has no people: add them to the rooms made from it.")
+
+
 def _check_email_free(room: Room, email: str, exclude: Stakeholder | None = None) -> None:
     if not email:
         return
@@ -22,6 +27,7 @@ def _check_email_free(room: Room, email: str, exclude: Stakeholder | None = None
 def stakeholder_add_buyer(
     *, room: Room, actor: User, name: str, email: str = "", title: str = "", role: str = ""
 ) -> Stakeholder:
+    _check_not_template(room)
     email = email.strip().lower()
     _check_email_free(room, email)
     stakeholder = Stakeholder.objects.create(
@@ -46,6 +52,7 @@ def stakeholder_add_seller(
     *, room: Room, actor: User, member: Membership, title: str = ""
 ) -> Stakeholder:
     """Put a colleague on the room's seller team: they see and edit the room from now on."""
+    _check_not_template(room)
     if member.organisation_id != room.organisation_id:
         raise ValidationError({"member": "Choose a member of your organisation."})
     user = member.user

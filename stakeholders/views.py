@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.http import AuthedRequest
 from accounts.models import Membership
 from plans.forms import MoveForm
-from rooms.access import RoomAccess, get_room_access
+from rooms.access import RoomAccess, get_room_access_for_seller
 from rooms.http import form_invalid, stakeholders_updated
 from stakeholders.forms import BuyerStakeholderForm, SellerStakeholderForm
 from stakeholders.models import Side
@@ -21,12 +21,6 @@ from stakeholders.services import (
     stakeholder_remove,
     stakeholder_update,
 )
-
-
-def _seller_access(request: AuthedRequest, room_id: UUID) -> RoomAccess:
-    access = get_room_access(request, room_id)
-    access.require_seller()
-    return access
 
 
 def _members_not_in_room(access: RoomAccess):
@@ -42,7 +36,7 @@ def _members_not_in_room(access: RoomAccess):
 @login_required
 @require_http_methods(["GET", "POST"])
 def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     form = BuyerStakeholderForm(request.POST or None)
     context = {"form": form, "access": access, "side": Side.BUYER}
     if request.method == "POST":
@@ -60,7 +54,7 @@ def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     form = SellerStakeholderForm(request.POST or None, members=_members_not_in_room(access))
     context = {"form": form, "access": access, "side": Side.SELLER}
     if request.method == "POST":
@@ -83,7 +77,7 @@ def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     form = BuyerStakeholderForm(request.POST or None, instance=stakeholder)
     if stakeholder.side == Side.SELLER:
@@ -111,7 +105,7 @@ def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
 def stakeholder_remove_view(
     request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
 ) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     try:
         stakeholder_remove(stakeholder=stakeholder, actor=request.user)
@@ -125,7 +119,7 @@ def stakeholder_remove_view(
 def stakeholder_move_view(
     request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
 ) -> HttpResponse:
-    access = _seller_access(request, room_id)
+    access = get_room_access_for_seller(request, room_id)
     form = MoveForm(request.POST)
     if form.is_valid():
         stakeholder_move(

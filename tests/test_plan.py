@@ -672,3 +672,15 @@ def test_a_templates_dates_are_offsets_and_never_overdue(client, world):
     html = client.get(reverse("template_detail", args=[template.public_id])).content.decode()
     assert "T−400" in html
     assert "overdue" not in html
+
+
+def test_a_template_takes_no_people_and_no_comments(client, world):
+    client.force_login(world.owner)
+    template = world.template_a
+    response = client.post(url("buyer_add", template), {"name": "Nope", "role": "other"})
+    assert response.status_code == 422
+    assert "A template has no people" in response.content.decode()
+    response = client.post(url("room_comment_add", template), {"body": "Nope"})
+    assert response.status_code == 422
+    assert not template.stakeholders.exists()
+    assert not template.comments.exists()
