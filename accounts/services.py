@@ -6,10 +6,12 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organisation, Role, User
 from accounts.tokens import token_new
+from notifications.services import email_queue
 
 
 @transaction.atomic
@@ -73,9 +75,19 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
 
 
 def _invitation_queue_email(invitation: Invitation, token: str) -> None:
-    from accounts.tasks import invitation_send
-
-    transaction.on_commit(lambda: invitation_send.delay(invitation.pk, token))
+    email_queue(
+        key=f"org-invitation:{invitation.pk}:{invitation.token_hash}",
+        to=invitation.email,
+        template="accounts/email/invitation",
+        context={
+            "invitation": invitation,
+            "organisation": invitation.organisation,
+            "inviter": invitation.invited_by,
+            "url": settings.SITE_URL + reverse("invitation_accept", args=[token]),
+            "site_name": settings.SITE_NAME,
+        },
+        secret=True,
+    )
 
 
 @transaction.atomic
@@ -100,7 +112,6 @@ def invitation_create(
     invitation.invited_by = invited_by
     invitation.token_hash = token_hash
     invitation.expires_at = timezone.now() + timedelta(days=settings.ORGANISATION_INVITATION_DAYS)
-    invitation.sent_at = None
     invitation.save()
     _invitation_queue_email(invitation, token)
     return invitation
@@ -115,8 +126,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     invitation.token_hash = token_hash
     invitation.expires_at = timezone.now() + timedelta(days=settings.ORGANISATION_INVITATION_DAYS)
     invitation.invited_by = actor
-    invitation.sent_at = None
-    invitation.save(update_fields=["token_hash", "expires_at", "invited_by", "sent_at"])
+    invitation.save(update_fields=["token_hash", "expires_at", "invited_by"])
     _invitation_queue_email(invitation, token)
     return invitation
 

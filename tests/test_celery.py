@@ -1,30 +1,34 @@
-"""Celery: a real worker on the real Redis, and the invitation task's idempotency."""
+"""Celery and the email outbox: a real worker on the real Redis, idempotent sending."""
 
+import contextlib
 import time
 import uuid
+from unittest import mock
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from accounts.models import Invitation
 from accounts.services import invitation_create
-from accounts.tasks import invitation_send
-from accounts.tokens import token_new
 from config.celery import app
+from notifications.models import EmailStatus, OutboundEmail
+from notifications.services import email_queue
+from notifications.tasks import email_send, outbox_sweep
 from tests.conftest import require_or_skip
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import MembershipFactory
+
+# One queue for this test process (Celery caches its routes), apart from any other run's.
+QUEUE = f"tandem-test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
 def real_worker():
     """A worker thread consuming a queue of its own on the Redis of REDIS_URL."""
     require_or_skip(bool(settings.REDIS_URL), "REDIS_URL is not set: no Redis to run a worker on")
-    queue = f"tandem-test-{uuid.uuid4().hex[:8]}"
     previous = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
+    app.conf.task_default_queue = QUEUE
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             yield
@@ -41,39 +45,97 @@ def wait_for(predicate, seconds: float = 20.0) -> bool:
     return False
 
 
+def queue_test_email(key="test:1", to="someone@example.com") -> OutboundEmail:
+    return email_queue(
+        key=key,
+        to=to,
+        template="accounts/email/invitation",
+        context={
+            "organisation": {"name": "Acme"},
+            "url": "https://x.example/secret",
+            "site_name": "Tandem",
+        },
+        secret=True,
+    )
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_on_redis_sends_the_invitation_and_marks_it_sent(real_worker):
     admin = MembershipFactory(role="admin")
-    invitation = invitation_create(
+    invitation_create(
         organisation=admin.organisation,
         email="colleague@example.com",
         role="rep",
         invited_by=admin.user,
     )
-    # The request's transaction committed, so on_commit handed the task to Redis; only the
-    # worker thread can have set sent_at.
-    assert wait_for(lambda: Invitation.objects.get(pk=invitation.pk).sent_at is not None)
+    # The transaction committed, so on_commit handed the task to Redis; only the worker
+    # thread can have marked the outbox row sent.
+    assert wait_for(lambda: OutboundEmail.objects.filter(status=EmailStatus.SENT).exists())
     assert [message.to for message in mail.outbox] == [["colleague@example.com"]]
 
 
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_request_succeeds_and_the_sweep_sends_later(real_worker):
+    admin = MembershipFactory(role="admin")
+    with mock.patch.object(email_send, "apply_async", side_effect=ConnectionError("broker down")):
+        invitation_create(
+            organisation=admin.organisation,
+            email="later@example.com",
+            role="rep",
+            invited_by=admin.user,
+        )
+    email = OutboundEmail.objects.get()
+    assert email.status == EmailStatus.PENDING
+    assert mail.outbox == []
+    OutboundEmail.objects.update(created_at=email.created_at.replace(year=2000))
+    assert outbox_sweep() == 1  # beat's sweep, once the broker is back
+    assert wait_for(lambda: OutboundEmail.objects.get().status == EmailStatus.SENT)
+    assert [message.to for message in mail.outbox] == [["later@example.com"]]
+
+
 @pytest.mark.django_db
-class TestInvitationSend:
-    def test_sending_twice_sends_one_email(self):
-        token, token_hash = token_new()
-        invitation = InvitationFactory(token_hash=token_hash)
-        assert invitation_send(invitation.pk, token) is True
-        assert invitation_send(invitation.pk, token) is False
+class TestEmailSend:
+    def test_sending_twice_sends_one_email(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=False):
+            email = queue_test_email()
+        assert email_send(email.pk) == "sent"
+        assert email_send(email.pk) == "skipped"
         assert len(mail.outbox) == 1
 
-    def test_a_link_replaced_by_a_resend_is_not_sent(self):
-        token, _ = token_new()
-        invitation = InvitationFactory()
-        assert invitation_send(invitation.pk, token) is False
-        assert mail.outbox == []
+    def test_queueing_the_same_key_twice_queues_once(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            queue_test_email()
+            queue_test_email()
+        assert OutboundEmail.objects.count() == 1
+        assert len(mail.outbox) == 1
 
-    def test_a_revoked_invitation_is_not_sent(self):
-        token, token_hash = token_new()
-        invitation = InvitationFactory(token_hash=token_hash, revoked_at="2026-01-01T00:00Z")
-        assert invitation_send(invitation.pk, token) is False
+    def test_a_secret_link_is_erased_from_the_outbox_once_sent(
+        self, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            email = queue_test_email()
+        email.refresh_from_db()
+        assert "secret" in mail.outbox[0].body
+        assert "https://x.example/secret" not in email.body_text + email.body_html
+
+    def test_a_failing_server_is_retried_then_left_visible_as_failed(
+        self, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=False):
+            email = queue_test_email()
+        send = mock.patch(
+            "django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("refused")
+        )
+        retry = mock.patch.object(email_send, "retry", side_effect=RuntimeError("retried"))
+        with send, retry as retried:
+            for _ in range(8):
+                with contextlib.suppress(RuntimeError):
+                    email_send.run(email.pk)
+        assert retried.call_count == 7  # with backoff; the eighth failure is final
+        email.refresh_from_db()
+        assert email.status == EmailStatus.FAILED
+        assert email.attempts == 8
+        assert "refused" in email.last_error
         assert mail.outbox == []

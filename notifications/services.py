@@ -1,0 +1,50 @@
+"""Queue an email: a row in the outbox now, a Celery task once the transaction commits."""
+
+import logging
+
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from notifications.models import OutboundEmail
+
+logger = logging.getLogger("tandem")
+
+
+def email_queue(
+    *,
+    key: str,
+    to: str,
+    template: str,
+    context: dict,
+    headers: dict | None = None,
+    secret: bool = False,
+) -> OutboundEmail:
+    """Render ``<template>_subject.txt``, ``_message.txt`` and ``_message.html`` and queue them.
+
+    Call it inside the transaction that causes the email. The same key twice queues once.
+    """
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    email, created = OutboundEmail.objects.get_or_create(
+        key=key,
+        defaults={
+            "to": to,
+            "subject": subject[:300],
+            "body_text": render_to_string(f"{template}_message.txt", context),
+            "body_html": render_to_string(f"{template}_message.html", context),
+            "headers": headers or {},
+            "scrub_after_send": secret,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: email_dispatch(email.pk))
+    return email
+
+
+def email_dispatch(email_id: int) -> None:
+    """Hand the email to a worker; if the broker is down, the periodic sweep sends it later."""
+    from notifications.tasks import email_send
+
+    try:
+        email_send.apply_async(args=[email_id], retry=False)
+    except Exception:  # the broker is unreachable: the row waits for outbox_sweep
+        logger.warning("email %s left for the outbox sweep: broker unavailable", email_id)

@@ -1,0 +1,70 @@
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import EmailStatus, OutboundEmail
+
+logger = logging.getLogger("tandem")
+MAX_ATTEMPTS = 8
+
+
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS)
+def email_send(self, email_id: int) -> str:
+    """Send one queued email, once.
+
+    The row is locked while it is sent and marked sent in the same transaction, so a second
+    worker (or a redelivered message) skips it: ``skip_locked`` while the first holds it, the
+    status after. A failure is recorded and retried with backoff, then left visible as failed.
+    """
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=EmailStatus.PENDING)
+            .first()
+        )
+        if email is None:
+            return "skipped"
+        message = EmailMultiAlternatives(
+            subject=email.subject, body=email.body_text, to=[email.to], headers=email.headers
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        email.attempts += 1
+        try:
+            message.send()
+        except OSError as exc:
+            email.last_error = f"{type(exc).__name__}: {exc}"
+            if email.attempts >= MAX_ATTEMPTS:
+                email.status = EmailStatus.FAILED
+            email.save(update_fields=["attempts", "last_error", "status"])
+            failed = email.status == EmailStatus.FAILED
+        else:
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.last_error = ""
+            if email.scrub_after_send:
+                email.body_text = email.body_html = "(erased once sent: it held a secret link)"
+            email.save()
+            return "sent"
+    if not failed:
+        raise self.retry(countdown=min(2**email.attempts * 30, 3600))
+    logger.error("email %s failed for good: %s", email_id, email.last_error)
+    return "failed"
+
+
+@shared_task
+def outbox_sweep() -> int:
+    """Beat runs this every minute: queue what was never handed to a worker (broker down)."""
+    stale = timezone.now() - timedelta(minutes=2)
+    ids = list(
+        OutboundEmail.objects.filter(status=EmailStatus.PENDING, created_at__lt=stale)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    for email_id in ids:
+        email_send.delay(email_id)
+    return len(ids)
