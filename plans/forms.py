@@ -35,12 +35,13 @@ class TaskForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.stakeholders = {str(s.public_id): s for s in stakeholders}
         cast(forms.ChoiceField, self.fields["owner_choice"]).choices = [
-            ("side:buyer", "Someone at the buyer"),
             ("side:seller", "Someone on our side"),
+            ("side:buyer", "Someone at the buyer"),
         ] + [
             (key, f"{s.name} ({s.get_side_display().lower()})")
             for key, s in self.stakeholders.items()
         ]
+        self.initial.setdefault("owner_choice", "side:seller")
         if self.instance.pk:
             self.initial["owner_choice"] = (
                 str(self.instance.owner.public_id)

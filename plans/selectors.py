@@ -184,9 +184,7 @@ def room_page(access: RoomAccess) -> RoomPage:
     discussion = list(
         access.comments().filter(task=None).select_related("author").order_by("created_at", "pk")
     )
-    activity: list[Event] = []
-    if access.is_seller:
-        activity = list(room.events.select_related("actor")[:15])
+    activity = recent_activity(access)
     return RoomPage(
         access=access,
         today=today,
@@ -199,6 +197,13 @@ def room_page(access: RoomAccess) -> RoomPage:
         activity=activity,
         overdue_count=overdue,
     )
+
+
+def recent_activity(access: RoomAccess) -> list[Event]:
+    """The activity feed: sellers only (buyers never see it)."""
+    if not access.is_seller:
+        return []
+    return list(access.room.events.select_related("actor")[:15])
 
 
 def milestone_progress(access: RoomAccess, milestone: Milestone) -> tuple[Progress, Progress]:

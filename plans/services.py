@@ -163,6 +163,8 @@ def _set_status(task: Task, status: str, actor: User) -> None:
 @transaction.atomic
 def task_set_done(*, task: Task, done: bool, actor: User) -> Task:
     """Tick or untick. Unticking goes back to "to do"."""
+    if task.room.is_template:
+        raise ValidationError("A template's tasks are not done or undone: use it for a room.")
     if done == task.is_done:
         return task
     _set_status(task, Status.DONE if done else Status.TODO, actor)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import AuthedRequest
 from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
 from plans.models import Milestone, Task
-from plans.selectors import comment_counts, mark_overdue, milestone_progress
+from plans.selectors import comment_counts, mark_overdue, milestone_progress, recent_activity
 from plans.services import (
     comment_create,
     milestone_create,
@@ -159,7 +159,7 @@ def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRespo
 @require_POST
 def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     """Tick or untick; HTMX gets the row with the two progress bars out of band."""
-    access = get_room_access(request, room_id)
+    access = get_room_access(request, room_id, template=False)
     task = access.get_task(task_id)
     task_set_done(task=task, done=not task.is_done, actor=request.user)
     if not request.htmx:
@@ -172,6 +172,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
         "milestone": task.milestone,
         "milestone_progress": milestone_progress_,
         "plan_progress": plan_progress,
+        "activity": recent_activity(access),
     }
     return render(request, "plans/task_toggled.html", context)
 

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
@@ -43,6 +44,14 @@ def people_html(page: RoomPage, *, oob: bool = False) -> SafeString:
     return fragment(name, (page.people_fingerprint(), oob), context)
 
 
+def activity_html(page: RoomPage) -> str:
+    """The activity feed, out of band, so that an edit in place shows up in it at once."""
+    if not page.access.is_seller or page.access.room.is_template:
+        return ""
+    context = {"activity": page.activity, "oob": True}
+    return render_to_string("rooms/room_detail.html#activity", context)
+
+
 def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
     """Everything the room page shows below the navigation, rendered once per content."""
     room = access.room
@@ -65,7 +74,8 @@ def plan_updated(request: AuthedRequest, access: RoomAccess, anchor: str = "plan
     """After a change to the plan: HTMX swaps in the fresh plan; a plain post goes back to it."""
     if not request.htmx:
         return redirect(room_url(access, anchor))
-    response = HttpResponse(personalise(request, plan_html(room_page(access))))
+    page = room_page(access)
+    response = HttpResponse(personalise(request, plan_html(page)) + activity_html(page))
     return reswap(retarget(response, "#plan"), "outerHTML")
 
 
@@ -75,7 +85,7 @@ def stakeholders_updated(request: AuthedRequest, access: RoomAccess) -> HttpResp
     # Owners appear in the plan too, so both are swapped (the panel out of band).
     page = room_page(access)
     html = plan_html(page) + people_html(page, oob=True)
-    response = HttpResponse(personalise(request, html))
+    response = HttpResponse(personalise(request, html) + activity_html(page))
     return reswap(retarget(response, "#plan"), "outerHTML")
 
 

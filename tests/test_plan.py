@@ -684,3 +684,44 @@ def test_a_template_takes_no_people_and_no_comments(client, world):
     assert response.status_code == 422
     assert not template.stakeholders.exists()
     assert not template.comments.exists()
+
+
+def test_edits_in_place_refresh_the_activity_feed(client, world):
+    client.force_login(world.owner)
+    room = world.room_a1
+    task = room.tasks.get()
+    html = client.post(url("task_toggle", room, task_id=task.public_id), **HTMX).content.decode()
+    assert re.search(r'<section[^>]* id="activity"[^>]* hx-swap-oob="true"', html)
+    assert f"completed “{task.title}”" in html
+    html = client.post(
+        url("buyer_add", room), {"name": "Ola", "role": "other"}, **HTMX
+    ).content.decode()
+    assert "added Ola" in html
+
+
+def test_a_new_task_is_ours_unless_said_otherwise(client, world):
+    client.force_login(world.owner)
+    room = world.room_a1
+    milestone = room.milestones.get()
+    page = client.get(url("room_detail", room)).content.decode()
+    assert '<option value="side:seller" selected>' in page
+    client.post(url("task_add", room, milestone_id=milestone.public_id), {"title": "Ours"})
+    assert Task.objects.get(title="Ours").side == "seller"
+
+
+def test_due_dates_in_another_year_show_the_year(client, world):
+    client.force_login(world.owner)
+    room = world.room_a1
+    next_year = TODAY().replace(month=1, day=5, year=TODAY().year + 1)
+    Task.objects.filter(room=room).update(due_date=next_year)
+    html = client.get(url("room_detail", room)).content.decode()
+    assert f"5 Jan {next_year.year}" in html
+
+
+def test_a_templates_tasks_cannot_be_ticked(client, world):
+    template = world.template_a
+    task = TaskFactory(milestone=MilestoneFactory(room=template))
+    client.force_login(world.owner)
+    html = client.get(reverse("template_detail", args=[template.public_id])).content.decode()
+    assert 'class="tick"' not in html
+    assert client.post(url("task_toggle", template, task_id=task.public_id)).status_code == 404

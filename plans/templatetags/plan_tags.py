@@ -1,10 +1,20 @@
 from datetime import date
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from rooms.models import Direction, Room
 
 register = template.Library()
+
+
+@register.filter
+def short_date(day: date | None) -> str:
+    """ "5 Jan" this year, "5 Jan 2027" in another: plans often cross a new year."""
+    if day is None:
+        return ""
+    return date_format(day, "j M" if day.year == timezone.localdate().year else "j M Y")
 
 
 @register.filter
