@@ -175,8 +175,12 @@ def test_seller_creates_room_from_template_adds_buyer_ticks_tasks_and_saves_temp
     expect(page.get_by_role("region", name="Plan")).not_to_contain_text(
         dateformat.format(first_due, "j M")
     )
-    # The template starts afresh: nothing in it is done.
-    expect(plan_progress_label(page)).to_have_text(plan_progress_text(0, total))
+    # A template is a plan to copy: nothing in it is done or can be ticked.
+    expect(
+        page.get_by_role("region", name="Plan").get_by_text(re.compile(r"tasks? done$"))
+    ).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile(r"^Complete "))).to_have_count(0)
+    assert not template.tasks.filter(status="done").exists()
     snapshot(page, tmp_path / "4-template.png")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Templates").click()
