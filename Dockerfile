@@ -16,7 +16,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     WEB_CONCURRENCY=3
 
-# The app runs as an unprivileged user that owns nothing but var/ (beat's schedule file).
+# The app runs as an unprivileged user that owns nothing but var/ (beat's schedule file,
+# var/media: uploaded files when no S3 bucket is configured).
 RUN groupadd --system --gid 10001 tandem \
     && useradd --system --uid 10001 --gid tandem --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin tandem
@@ -48,7 +49,8 @@ RUN SECRET_KEY=collectstatic-at-build-time-only-this-key-is-never-used-to-sign-a
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     python manage.py collectstatic --noinput \
     && rm -f /tmp/build.sqlite3 \
-    && chown tandem:tandem var
+    && mkdir -p var/media \
+    && chown tandem:tandem var var/media
 
 # Numeric, so that orchestrators can verify that it is not root.
 USER 10001:10001

@@ -58,6 +58,9 @@ class Organisation(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
+    buyer_link_days = models.PositiveIntegerField(
+        default=30, help_text="How long a buyer's emailed link works."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

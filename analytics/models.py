@@ -17,6 +17,8 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     kind = models.CharField(max_length=40)
+    # Which side acted: buyer activity is what alerts, health and the dashboard look at.
+    actor_side = models.CharField(max_length=8, blank=True)
     summary = models.CharField(max_length=300)
     is_internal = models.BooleanField(default=False)
     data = models.JSONField(default=dict, blank=True)

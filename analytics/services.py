@@ -1,6 +1,6 @@
 from typing import Any
 
-from accounts.models import User
+from accounts.models import Membership, User
 from analytics.models import Event
 from rooms.models import Room
 
@@ -14,13 +14,28 @@ def event_record(
     is_internal: bool = False,
     **data: Any,
 ) -> Event:
-    """Record one thing that happened. Called by services, inside their transaction."""
-    return Event.objects.create(
+    """Record one thing that happened. Called by services, inside their transaction.
+
+    A buyer's action also schedules the alert email to the room's owner (batched).
+    """
+    side = ""
+    if actor is not None:
+        is_member = Membership.objects.filter(
+            organisation_id=room.organisation_id, user=actor
+        ).exists()
+        side = "seller" if is_member else "buyer"
+    event = Event.objects.create(
         organisation_id=room.organisation_id,
         room=room,
         actor=actor,
+        actor_side=side,
         kind=kind,
         summary=summary[:300],
         is_internal=is_internal,
         data=data,
     )
+    if side == "buyer" and not is_internal:
+        from notifications.alerts import buyer_alert_schedule
+
+        buyer_alert_schedule(room=room)
+    return event

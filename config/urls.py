@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from rooms import views as room_views
+from stakeholders import views as stakeholder_views
 
 urlpatterns = [
     path("", room_views.home, name="home"),
@@ -10,5 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("rooms.urls")),
+    path("b/", stakeholder_views.buyer_link_request, name="buyer_link_request"),
+    path("b/<str:token>/", stakeholder_views.buyer_link, name="buyer_link"),
     path("admin/", admin.site.urls),
 ]

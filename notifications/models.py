@@ -38,3 +38,15 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} to {self.to} ({self.status})"
+
+
+class BuyerAlertState(models.Model):
+    """Where a room's buyer-activity alerts stand (notifications.alerts)."""
+
+    room = models.OneToOneField("rooms.Room", on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_event_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"alerts of room {self.room_id}"

@@ -68,3 +68,22 @@ def outbox_sweep() -> int:
     for email_id in ids:
         email_send.delay(email_id)
     return len(ids)
+
+
+@shared_task
+def buyer_alert_send(room_id: int) -> bool:
+    from notifications.alerts import buyer_alert_send_due
+
+    return buyer_alert_send_due(room_id=room_id)
+
+
+@shared_task
+def buyer_alert_sweep() -> int:
+    """Beat runs this every minute: alerts whose scheduled task never ran."""
+    from notifications.alerts import buyer_alert_send_due
+    from notifications.models import BuyerAlertState
+
+    due = BuyerAlertState.objects.filter(due_at__lte=timezone.now()).values_list(
+        "room_id", flat=True
+    )
+    return sum(buyer_alert_send_due(room_id=room_id) for room_id in list(due[:500]))

@@ -31,17 +31,29 @@ class TaskForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, stakeholders: list[Stakeholder], milestones=None, **kwargs):
+    def __init__(
+        self, *args, stakeholders: list[Stakeholder], milestones=None, for_buyer=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if for_buyer:
+            # A buyer gives work to their own side only, and nothing they write is internal.
+            stakeholders = [s for s in stakeholders if s.side == Side.BUYER]
+            del self.fields["is_internal"]
+        self.for_buyer = for_buyer
         self.stakeholders = {str(s.public_id): s for s in stakeholders}
-        cast(forms.ChoiceField, self.fields["owner_choice"]).choices = [
-            ("side:seller", "Someone on our side"),
-            ("side:buyer", "Someone at the buyer"),
-        ] + [
+        sides = (
+            [("side:buyer", "Someone on our side")]
+            if for_buyer
+            else [
+                ("side:seller", "Someone on our side"),
+                ("side:buyer", "Someone at the buyer"),
+            ]
+        )
+        cast(forms.ChoiceField, self.fields["owner_choice"]).choices = sides + [
             (key, f"{s.name} ({s.get_side_display().lower()})")
             for key, s in self.stakeholders.items()
         ]
-        self.initial.setdefault("owner_choice", "side:seller")
+        self.initial.setdefault("owner_choice", "side:buyer" if for_buyer else "side:seller")
         if self.instance.pk:
             self.initial["owner_choice"] = (
                 str(self.instance.owner.public_id)
@@ -61,7 +73,7 @@ class TaskForm(forms.ModelForm):
         value = self.cleaned_data.get("owner_choice") or "side:seller"
         if value.startswith("side:"):
             side = value.removeprefix("side:")
-            if side not in Side.values:
+            if side not in Side.values or (self.for_buyer and side != Side.BUYER):
                 raise forms.ValidationError("Choose an owner from the list.")
             return (None, side)
         if value not in self.stakeholders:

@@ -4,12 +4,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from analytics.models import Event
 from plans.models import Comment, Milestone, Status, Task
 from rooms.access import RoomAccess
+from rooms.models import Resource
 from stakeholders.models import KEY_ROLES, BuyingRole, Side, Stakeholder
 
 
@@ -41,6 +43,7 @@ class RoomPage:
     sellers: list[Stakeholder]
     missing_roles: list[str]
     discussion: list[Comment]
+    resources: list[Resource]
     activity: list[Event]
     overdue_count: int
 
@@ -83,6 +86,7 @@ class RoomPage:
             "people",
             self.access.audience,
             (room.pk, room.public_id, room.buyer_company, room.owner_id),
+            (room.buyer_invites, room.buyer_domains),
             tuple(
                 (s.public_id, s.name, s.title, s.role, s.email, s.side, s.access_state, s.user_id)
                 for s in self.buyers + self.sellers
@@ -99,6 +103,8 @@ TASK_SHOWN = ["pk", "milestone_id", "title", "status", "side", "owner__name", "d
 TASK_SHOWN += ["is_internal", "position"]
 STAKEHOLDER_SHOWN = ["pk", "name", "title", "role", "email", "side", "access_state", "user_id"]
 STAKEHOLDER_SHOWN += ["position"]
+RESOURCE_SHOWN = ["pk", "kind", "title", "url", "original_name", "content_type", "size"]
+RESOURCE_SHOWN += ["is_internal", "position", "created_by__name", "created_by__email"]
 
 
 def room_fingerprint(access: RoomAccess) -> tuple:
@@ -127,6 +133,9 @@ def room_fingerprint(access: RoomAccess) -> tuple:
             comments.values_list("pk", "task_id", "is_internal", "author__name", "author__email")
         ),
         tuple(events) if access.is_seller else (),
+        # The upload form states the size limit.
+        settings.RESOURCE_MAX_BYTES,
+        tuple(access.resources().order_by("pk").values_list(*RESOURCE_SHOWN)),
     )
 
 
@@ -161,7 +170,7 @@ def mark_overdue(task: Task, today: date) -> Task:
 
 
 def room_page(access: RoomAccess) -> RoomPage:
-    """Queries: stakeholders, milestones, tasks, discussion, activity (sellers)."""
+    """Queries: stakeholders, milestones, tasks, discussion, resources, activity (sellers)."""
     room = access.room
     today = timezone.localdate()
     stakeholders = list(room.stakeholders.all())
@@ -184,6 +193,7 @@ def room_page(access: RoomAccess) -> RoomPage:
     discussion = list(
         access.comments().filter(task=None).select_related("author").order_by("created_at", "pk")
     )
+    resources = list(access.resources().select_related("created_by").order_by("position", "pk"))
     activity = recent_activity(access)
     return RoomPage(
         access=access,
@@ -194,6 +204,7 @@ def room_page(access: RoomAccess) -> RoomPage:
         sellers=[s for s in stakeholders if s.side == Side.SELLER],
         missing_roles=missing,
         discussion=discussion,
+        resources=resources,
         activity=activity,
         overdue_count=overdue,
     )

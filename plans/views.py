@@ -91,11 +91,13 @@ def _task_form(access: RoomAccess, data=None, instance: Task | None = None) -> T
         instance=instance,
         stakeholders=list(access.room.stakeholders.all()),
         milestones=milestones,
+        for_buyer=not access.is_seller,
     )
 
 
 def _task_fields(form: TaskForm) -> dict:
     data = dict(form.cleaned_data)
+    data.setdefault("is_internal", False)  # buyers' forms have no such field
     owner, side = data.pop("owner_choice")
     return {**data, "owner": owner, "side": side}
 
@@ -103,7 +105,8 @@ def _task_fields(form: TaskForm) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    """Sellers add any task; buyers add tasks for their own side (TaskForm(for_buyer))."""
+    access = get_room_access(request, room_id, template=None)
     milestone = access.get_milestone(milestone_id)
     form = _task_form(access, request.POST or None)
     context = {"form": form, "access": access, "milestone": milestone}
@@ -138,8 +141,9 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = get_room_access(request, room_id)
     task = access.get_task(task_id)
+    access.require_task_editor(task)
     form = _task_form(access, request.POST or None, instance=task)
     context = {"form": form, "access": access, "task": task, "milestone": task.milestone}
     if request.method == "POST":
@@ -161,6 +165,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     """Tick or untick; HTMX gets the row with the two progress bars out of band."""
     access = get_room_access(request, room_id, template=False)
     task = access.get_task(task_id)
+    access.require_task_editor(task)
     task_set_done(task=task, done=not task.is_done, actor=request.user)
     if not request.htmx:
         return redirect(room_url(access, f"task-{task.public_id}"))

@@ -12,6 +12,7 @@ Buyers will reach a room through the same RoomAccess, as a stakeholder with ``au
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -23,8 +24,8 @@ from django.urls import reverse
 from accounts.access import get_current_membership, select_organisation
 from accounts.models import Membership, User
 from plans.models import Comment, Milestone, Task
-from rooms.models import Room, RoomQuerySet
-from stakeholders.models import Stakeholder
+from rooms.models import Resource, Room, RoomQuerySet
+from stakeholders.models import AccessState, Side, Stakeholder
 
 SELLER = "seller"
 BUYER = "buyer"
@@ -78,6 +79,14 @@ class RoomAccess:
         if not self.is_seller:
             raise PermissionDenied("Only the seller's team can do this.")
 
+    def can_edit_task(self, task: Task) -> bool:
+        """Sellers edit every task; buyers those on the buyer's side."""
+        return self.is_seller or (task.side == Side.BUYER and not task.is_internal)
+
+    def require_task_editor(self, task: Task) -> None:
+        if not self.can_edit_task(task):
+            raise PermissionDenied("Only the seller's team can change this task.")
+
     def tasks(self) -> QuerySet[Task]:
         tasks = Task.objects.filter(room=self.room)
         return tasks if self.is_seller else tasks.filter(is_internal=False)
@@ -99,6 +108,15 @@ class RoomAccess:
         comments = Comment.objects.filter(room=self.room)
         return comments if self.is_seller else comments.filter(is_internal=False)
 
+    def resources(self) -> QuerySet[Resource]:
+        resources = Resource.objects.filter(room=self.room)
+        return resources if self.is_seller else resources.filter(is_internal=False)
+
+    def get_resource(self, resource_id: UUID) -> Resource:
+        resource = get_object_or_404(self.resources(), public_id=resource_id)
+        resource.room = self.room
+        return resource
+
 
 def get_room_access(
     request: HttpRequest, room_id: UUID, *, template: bool | None = None
@@ -111,23 +129,31 @@ def get_room_access(
     user = request.user
     if not user.is_authenticated:
         raise Http404
-    rooms = Room.objects.select_related("owner", "organisation").filter(
-        organisation__memberships__user=user
-    )
+    rooms = Room.objects.select_related("owner", "organisation")
     if template is not None:
         rooms = rooms.filter(is_template=template)
     room = get_object_or_404(rooms, public_id=room_id)
-    membership = get_object_or_404(
-        Membership.objects.select_related("organisation", "user"),
-        organisation_id=room.organisation_id,
-        user=user,
+    membership = (
+        Membership.objects.select_related("organisation", "user")
+        .filter(organisation_id=room.organisation_id, user=user)
+        .first()
     )
-    if not membership.sees_every_room and not (
-        room.owner_id == user.pk or room.seller_team.filter(pk=user.pk).exists()
-    ):
-        raise Http404
-    select_organisation(request, membership)
-    return RoomAccess(room=room, user=membership.user, membership=membership)
+    if membership is not None:
+        if not membership.sees_every_room and not (
+            room.owner_id == user.pk or room.seller_team.filter(pk=user.pk).exists()
+        ):
+            raise Http404
+        select_organisation(request, membership)
+        return RoomAccess(room=room, user=membership.user, membership=membership)
+    if not room.is_template:
+        # A buyer: only while they are an active stakeholder of this very room. Revoking or
+        # removing them ends it at once, open sessions included.
+        buyer = Stakeholder.objects.filter(
+            room=room, user=user, side=Side.BUYER, access_state=AccessState.ACTIVE
+        ).first()
+        if buyer is not None:
+            return RoomAccess(room=room, user=cast(User, user), buyer=buyer)
+    raise Http404
 
 
 def get_room_access_for_seller(request: HttpRequest, room_id: UUID) -> RoomAccess:
@@ -135,6 +161,16 @@ def get_room_access_for_seller(request: HttpRequest, room_id: UUID) -> RoomAcces
     access = get_room_access(request, room_id)
     access.require_seller()
     return access
+
+
+def buyer_rooms(user) -> QuerySet[Room]:
+    """The rooms where this person is an active buyer."""
+    return Room.objects.filter(
+        is_template=False,
+        stakeholders__user=user,
+        stakeholders__side=Side.BUYER,
+        stakeholders__access_state=AccessState.ACTIVE,
+    ).distinct()
 
 
 def templates_usable_by(membership: Membership) -> QuerySet[Room]:

@@ -1,3 +1,4 @@
+import re
 from typing import Any, cast
 
 from django import forms
@@ -96,6 +97,8 @@ class RoomDetailsForm(forms.ModelForm):
             "business_goal_date",
             "start_date",
             "target_date",
+            "buyer_invites",
+            "buyer_domains",
         ]
         labels = {"accent_colour": "Accent colour", "deal_value": "Deal value"}
         help_texts = {
@@ -116,7 +119,8 @@ class RoomDetailsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.is_template:
-            del self.fields["buyer_company"]
+            for name in ("buyer_company", "buyer_invites", "buyer_domains"):
+                del self.fields[name]
             self.fields = {"name": forms.CharField(label="Template name", max_length=200)} | {
                 "description": forms.CharField(
                     label="Description",
@@ -130,6 +134,25 @@ class RoomDetailsForm(forms.ModelForm):
             self.initial.setdefault("description", self.instance.description)
         else:
             self.fields["buyer_company"].required = True
+
+    def clean_buyer_domains(self) -> str:
+        domains = [
+            d.strip().lower().lstrip("@") for d in self.cleaned_data["buyer_domains"].split(",")
+        ]
+        domains = [d for d in domains if d]
+        bad = [d for d in domains if not DOMAIN.fullmatch(d)]
+        if bad:
+            raise forms.ValidationError(f"Not a domain: {', '.join(bad)}")
+        return ", ".join(domains)
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("buyer_invites") == "domains" and not data.get("buyer_domains"):
+            self.add_error("buyer_domains", "Name at least one domain, e.g. globex.com.")
+        return data
+
+
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 class StageForm(forms.Form):

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
 
@@ -13,6 +14,7 @@ from plans.selectors import RoomPage, room_fingerprint, room_page
 from rooms.access import RoomAccess
 from rooms.forms import StageForm
 from rooms.fragments import fragment, personalise
+from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from stakeholders.forms import BuyerStakeholderForm
 
 
@@ -29,7 +31,9 @@ def plan_html(page: RoomPage) -> SafeString:
         people = page.buyers + page.sellers
         for view in page.milestones:
             view.add_form = TaskForm(
-                stakeholders=people, auto_id=f"id_add_{view.milestone.public_id}_%s"
+                stakeholders=people,
+                auto_id=f"id_add_{view.milestone.public_id}_%s",
+                for_buyer=not page.access.is_seller,
             )
         return {"page": page, "new_milestone_form": MilestoneForm(auto_id="id_milestone_%s")}
 
@@ -64,10 +68,30 @@ def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
             "people_html": "" if room.is_template else people_html(page),
             "stage_form": StageForm(initial={"stage": room.stage}, auto_id="id_stage_%s"),
             "comment_form": CommentForm(auto_id="id_comment_%s"),
+            "resource_form": ResourceFileForm(auto_id="id_resource_%s"),
+            "link_form": ResourceLinkForm(auto_id="id_link_%s"),
         }
 
     html = fragment("rooms/room_detail.html#body", room_fingerprint(access), context)
-    return personalise(request, html)
+    return personalise(request, html.replace(YOUR_TASKS_SLOT, your_tasks_html(access), 1))
+
+
+YOUR_TASKS_SLOT = "<!-- tandem:your-tasks -->"
+
+
+def your_tasks_html(access: RoomAccess) -> str:
+    """A buyer's own open tasks, first thing on their page (personal: never cached)."""
+    if access.buyer is None:
+        return ""
+    tasks = (
+        access.tasks()
+        .filter(owner=access.buyer)
+        .exclude(status="done")
+        .select_related("milestone")
+        .order_by("due_date", "pk")
+    )
+    context = {"tasks": list(tasks), "access": access, "today": timezone.localdate()}
+    return render_to_string("rooms/your_tasks.html", context)
 
 
 def plan_updated(request: AuthedRequest, access: RoomAccess, anchor: str = "plan") -> HttpResponse:

@@ -1,11 +1,13 @@
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organisation
+from rooms.uploads import BY_CONTENT_TYPE
 
 
 class Stage(models.TextChoices):
@@ -30,6 +32,12 @@ class Currency(models.TextChoices):
     JPY = "JPY", "JPY"
     INR = "INR", "INR"
     SEK = "SEK", "SEK"
+
+
+class BuyerInvites(models.TextChoices):
+    ANYONE = "anyone", "Buyers may invite anyone"
+    DOMAINS = "domains", "Buyers may invite colleagues from these email domains"
+    OFF = "off", "Only we invite people"
 
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB.")
@@ -84,6 +92,18 @@ class Room(models.Model):
     direction = models.CharField(
         max_length=16, choices=Direction.choices, default=Direction.BACKWARD
     )
+    buyer_invites = models.CharField(
+        "colleague invitations",
+        max_length=16,
+        choices=BuyerInvites.choices,
+        default=BuyerInvites.ANYONE,
+    )
+    buyer_domains = models.CharField(
+        "buyer email domains",
+        max_length=500,
+        blank=True,
+        help_text="Comma-separated, e.g. globex.com, globex.co.uk",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_rooms"
     )
@@ -114,6 +134,72 @@ class Room(models.Model):
         return self.start_date if self.direction == Direction.FORWARD else self.target_date
 
     @property
+    def allowed_buyer_domains(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.buyer_domains.split(",") if d.strip()]
+
+    @property
     def monogram(self) -> str:
         words = [w for w in self.title.split() if w[:1].isalnum()]
         return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+class ResourceKind(models.TextChoices):
+    FILE = "file", "File"
+    LINK = "link", "Link"
+
+
+def resource_upload_to(resource: "Resource", filename: str) -> str:
+    """A random name in the room's folder, never the uploaded one (rooms.uploads checks that)."""
+    return f"rooms/{resource.room.public_id}/{uuid.uuid4().hex}"
+
+
+class Resource(models.Model):
+    """A file or a link shared in a room, by either side (rooms.resource_services).
+
+    A file is stored under a random name by the default storage (local disk outside the web
+    root, or S3) and only ever served by rooms.resource_views, after the access check.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="resources")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=8, choices=ResourceKind.choices)
+    title = models.CharField(max_length=200, blank=True)
+    url = models.URLField(
+        max_length=2000, blank=True, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    file = models.FileField(upload_to=resource_upload_to, max_length=200, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    is_internal = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "position"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """What the room shows: the title, else the file's name or the link."""
+        return self.title or self.original_name or self.url
+
+    @property
+    def is_link(self) -> bool:
+        return self.kind == ResourceKind.LINK
+
+    @property
+    def type_label(self) -> str:
+        """PDF, PNG, DOCX…: a file's type as the list shows it (from its content, not name)."""
+        file_type = BY_CONTENT_TYPE.get(self.content_type)
+        return file_type.extensions[0].lstrip(".").upper() if file_type else "FILE"
+
+    @property
+    def url_host(self) -> str:
+        return urlsplit(self.url).hostname or ""

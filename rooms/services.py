@@ -28,6 +28,8 @@ DETAIL_FIELDS = {
     "business_goal_date",
     "start_date",
     "target_date",
+    "buyer_invites",
+    "buyer_domains",
 }
 
 

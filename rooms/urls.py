@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from rooms import views
+from rooms import resource_views, views
 
 urlpatterns = [
     path("rooms/new/", views.room_create_view, name="room_create"),
@@ -17,4 +17,30 @@ urlpatterns = [
     path("templates/", views.template_list, name="template_list"),
     path("templates/<uuid:room_id>/", views.template_detail, name="template_detail"),
     path("templates/<uuid:room_id>/delete/", views.template_delete_view, name="template_delete"),
+    # Resources: files and links shared in a room
+    path(
+        "rooms/<uuid:room_id>/resources/files/",
+        resource_views.resource_add_file_view,
+        name="resource_add_file",
+    ),
+    path(
+        "rooms/<uuid:room_id>/resources/links/",
+        resource_views.resource_add_link_view,
+        name="resource_add_link",
+    ),
+    path(
+        "rooms/<uuid:room_id>/resources/<uuid:resource_id>/",
+        resource_views.resource_open,
+        name="resource_open",
+    ),
+    path(
+        "rooms/<uuid:room_id>/resources/<uuid:resource_id>/delete/",
+        resource_views.resource_delete_view,
+        name="resource_delete",
+    ),
+    path(
+        "rooms/<uuid:room_id>/resources/<uuid:resource_id>/move/",
+        resource_views.resource_move_view,
+        name="resource_move",
+    ),
 ]

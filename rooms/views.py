@@ -12,6 +12,7 @@ from accounts.access import get_current_membership
 from accounts.http import AuthedRequest
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.access import (
+    buyer_rooms,
     get_room_access,
     get_room_access_for_seller,
     require_membership,
@@ -41,6 +42,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "landing.html")
     membership = get_current_membership(request)
     if membership is None:
+        as_buyer = buyer_rooms(request.user).select_related("owner", "organisation")
+        if as_buyer:
+            return render(request, "rooms/buyer_room_list.html", {"rooms": as_buyer})
         return redirect("organisation_create")
     visible = rooms_visible_to(membership)
     rooms = visible.select_related("owner").annotate(

@@ -27,3 +27,11 @@ class SellerStakeholderForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         cast(MemberChoiceField, self.fields["member"]).queryset = members
+
+
+class BuyerLinkRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )

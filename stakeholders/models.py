@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import Organisation
 from rooms.models import Room
@@ -80,3 +81,29 @@ class Stakeholder(models.Model):
     def initials(self) -> str:
         parts = self.name.split()
         return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+class BuyerLinkQuerySet(models.QuerySet["BuyerLink"]):
+    def usable(self) -> "BuyerLinkQuerySet":
+        return self.filter(revoked_at=None, expires_at__gt=timezone.now())
+
+
+class BuyerLink(models.Model):
+    """A buyer's personal way into one room: emailed once, stored only as a hash."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BuyerLinkQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"link for {self.stakeholder}"

@@ -1,11 +1,20 @@
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership, User
+from accounts.tokens import token_hash, token_new
 from analytics.services import event_record
-from rooms.models import Room
+from notifications.services import email_queue
+from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
-from stakeholders.models import AccessState, BuyingRole, Side, Stakeholder
+from stakeholders.models import AccessState, BuyerLink, BuyingRole, Side, Stakeholder
 
 
 def _check_not_template(room: Room) -> None:
@@ -44,6 +53,29 @@ def stakeholder_add_buyer(
     event_record(
         room=room, actor=actor, kind="stakeholder.added", summary=f"added {stakeholder.name}"
     )
+    return stakeholder
+
+
+@transaction.atomic
+def colleague_add(
+    *, room: Room, actor: User, name: str, email: str = "", title: str = "", role: str = ""
+) -> Stakeholder:
+    """A buyer brings a colleague, within the room's rule; the colleague gets their own link."""
+    if room.buyer_invites == BuyerInvites.OFF:
+        raise ValidationError("In this room, the seller's team invites people.")
+    email = email.strip().lower()
+    if not email:
+        raise ValidationError({"email": "Your colleague's email address is needed for their link."})
+    domain = email.rpartition("@")[2]
+    allowed = room.allowed_buyer_domains
+    if room.buyer_invites == BuyerInvites.DOMAINS and domain not in allowed:
+        raise ValidationError(
+            {"email": f"Only addresses at {', '.join(allowed) or 'no domain yet'} can be added."}
+        )
+    stakeholder = stakeholder_add_buyer(
+        room=room, actor=actor, name=name, email=email, title=title, role=role
+    )
+    buyer_invite(stakeholder=stakeholder, actor=actor)
     return stakeholder
 
 
@@ -119,3 +151,163 @@ def stakeholder_remove(*, stakeholder: Stakeholder, actor: User) -> None:
 def stakeholder_move(*, stakeholder: Stakeholder, direction: str, actor: User) -> bool:
     siblings = stakeholder.room.stakeholders.filter(side=stakeholder.side)
     return move(stakeholder, siblings, direction)
+
+
+# Buyer access --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def buyer_link_create(*, stakeholder: Stakeholder, actor: User | None) -> tuple[BuyerLink, str]:
+    """A fresh link; the stakeholder's older links stop working (one live link each)."""
+    now = timezone.now()
+    stakeholder.links.filter(revoked_at=None).update(revoked_at=now)
+    token, token_hash = token_new()
+    days = stakeholder.room.organisation.buyer_link_days
+    link = BuyerLink.objects.create(
+        organisation_id=stakeholder.organisation_id,
+        room_id=stakeholder.room_id,
+        stakeholder=stakeholder,
+        token_hash=token_hash,
+        created_by=actor,
+        expires_at=now + timedelta(days=days),
+    )
+    return link, token
+
+
+def buyer_link_url(token: str) -> str:
+    return settings.SITE_URL + reverse("buyer_link", args=[token])
+
+
+@transaction.atomic
+def buyer_invite(*, stakeholder: Stakeholder, actor: User) -> BuyerLink:
+    """Email a buyer their personal link to the room (again, if they had one)."""
+    room = stakeholder.room
+    if stakeholder.side != Side.BUYER:
+        raise ValidationError("Only people on the buyer's side are invited by link.")
+    if not stakeholder.email:
+        raise ValidationError({"email": f"Add {stakeholder.name}'s email address first."})
+    link, token = buyer_link_create(stakeholder=stakeholder, actor=actor)
+    if stakeholder.access_state != AccessState.ACTIVE:
+        stakeholder.access_state = AccessState.INVITED
+        stakeholder.save(update_fields=["access_state"])
+    email_queue(
+        key=f"buyer-invitation:{link.pk}",
+        to=stakeholder.email,
+        template="stakeholders/email/buyer_invitation",
+        context={
+            "room": room,
+            "stakeholder": stakeholder,
+            "inviter": actor,
+            "url": buyer_link_url(token),
+            "expires_at": link.expires_at,
+        },
+        secret=True,
+    )
+    event_record(
+        room=room, actor=actor, kind="stakeholder.invited", summary=f"invited {stakeholder.name}"
+    )
+    return link
+
+
+@transaction.atomic
+def buyer_revoke(*, stakeholder: Stakeholder, actor: User) -> None:
+    """Lock a buyer out at once: their links stop working and open sessions lose the room."""
+    if stakeholder.side != Side.BUYER:
+        raise ValidationError("Only a buyer's access can be revoked.")
+    stakeholder.links.filter(revoked_at=None).update(revoked_at=timezone.now())
+    stakeholder.access_state = AccessState.REVOKED
+    stakeholder.save(update_fields=["access_state"])
+    event_record(
+        room=stakeholder.room,
+        actor=actor,
+        kind="stakeholder.revoked",
+        summary=f"revoked {stakeholder.name}'s access",
+    )
+
+
+def buyer_link_find(token: str) -> BuyerLink | None:
+    """The usable link behind a token, or None: unknown, expired and revoked look the same."""
+    return (
+        BuyerLink.objects.usable()
+        .select_related("room", "stakeholder", "room__owner")
+        .filter(token_hash=token_hash(token), stakeholder__access_state__in=OPEN_STATES)
+        .first()
+    )
+
+
+OPEN_STATES = [AccessState.NOT_INVITED, AccessState.INVITED, AccessState.ACTIVE]
+
+
+def _buyer_user(email: str) -> User:
+    """One user per address, across rooms and organisations, whoever asks first."""
+    try:
+        with transaction.atomic():
+            # No password, ever: the emailed link is how a buyer signs in.
+            user, _ = User.objects.get_or_create(
+                email__iexact=email,
+                defaults={"email": email.lower(), "password": make_password(None)},
+            )
+    except IntegrityError:  # a parallel redemption created them a moment ago
+        user = User.objects.get(email__iexact=email)
+    EmailAddress.objects.get_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True}
+    )
+    return user
+
+
+@transaction.atomic
+def buyer_link_redeem(*, token: str) -> Stakeholder | None:
+    """Redeem a link: the buyer's user (made on first use) is now active in that room."""
+    found = buyer_link_find(token)
+    if found is None:
+        return None
+    link = BuyerLink.objects.select_for_update().get(pk=found.pk)
+    stakeholder = (
+        Stakeholder.objects.select_for_update().select_related("room").get(pk=link.stakeholder_id)
+    )
+    if link.revoked_at or link.expires_at <= timezone.now():
+        return None
+    if stakeholder.access_state not in OPEN_STATES:
+        return None
+    user = _buyer_user(stakeholder.email)
+    first_visit = stakeholder.user_id is None or stakeholder.access_state != AccessState.ACTIVE
+    stakeholder.user = user
+    stakeholder.access_state = AccessState.ACTIVE
+    stakeholder.last_seen_at = timezone.now()
+    stakeholder.save(update_fields=["user", "access_state", "last_seen_at"])
+    link.last_used_at = timezone.now()
+    link.save(update_fields=["last_used_at"])
+    if first_visit:
+        event_record(
+            room=stakeholder.room,
+            actor=user,
+            kind="buyer.first_visit",
+            summary="opened the room for the first time",
+        )
+    return stakeholder
+
+
+def buyer_links_request(*, email: str) -> int:
+    """Fresh links to every room where this address is a buyer, in one email. Returns how many
+    rooms (the page never tells)."""
+    stakeholders = list(
+        Stakeholder.objects.filter(
+            email__iexact=email.strip(), side=Side.BUYER, access_state__in=OPEN_STATES
+        ).select_related("room", "room__organisation")
+    )
+    stakeholders = [s for s in stakeholders if not s.room.is_template]
+    if not stakeholders:
+        return 0
+    with transaction.atomic():
+        rooms = []
+        for stakeholder in stakeholders:
+            link, token = buyer_link_create(stakeholder=stakeholder, actor=None)
+            rooms.append({"room": stakeholder.room, "url": buyer_link_url(token)})
+        email_queue(
+            key=f"buyer-links:{link.pk}",
+            to=stakeholders[0].email,
+            template="stakeholders/email/buyer_links",
+            context={"rooms": rooms, "expires_at": link.expires_at},
+            secret=True,
+        )
+    return len(stakeholders)

@@ -20,3 +20,16 @@ urlpatterns = [
         name="stakeholder_move",
     ),
 ]
+
+urlpatterns += [
+    path(
+        "stakeholders/<uuid:stakeholder_id>/invite/",
+        views.buyer_invite_view,
+        name="buyer_invite",
+    ),
+    path(
+        "stakeholders/<uuid:stakeholder_id>/revoke/",
+        views.buyer_revoke_view,
+        name="buyer_revoke",
+    ),
+]

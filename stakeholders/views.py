@@ -1,20 +1,29 @@
 from uuid import UUID
 
+from allauth.core import ratelimit
 from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
 from accounts.models import Membership
 from plans.forms import MoveForm
-from rooms.access import RoomAccess, get_room_access_for_seller
+from rooms.access import RoomAccess, get_room_access, get_room_access_for_seller
 from rooms.http import form_invalid, stakeholders_updated
-from stakeholders.forms import BuyerStakeholderForm, SellerStakeholderForm
+from stakeholders.forms import BuyerLinkRequestForm, BuyerStakeholderForm, SellerStakeholderForm
 from stakeholders.models import Side
 from stakeholders.services import (
+    buyer_invite,
+    buyer_link_find,
+    buyer_link_redeem,
+    buyer_links_request,
+    buyer_revoke,
+    colleague_add,
     stakeholder_add_buyer,
     stakeholder_add_seller,
     stakeholder_move,
@@ -36,13 +45,17 @@ def _members_not_in_room(access: RoomAccess):
 @login_required
 @require_http_methods(["GET", "POST"])
 def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    """Sellers add anyone at the buyer; a buyer adds a colleague, who is invited at once."""
+    access = get_room_access(request, room_id)
     form = BuyerStakeholderForm(request.POST or None)
     context = {"form": form, "access": access, "side": Side.BUYER}
     if request.method == "POST":
         if form.is_valid():
             try:
-                stakeholder_add_buyer(room=access.room, actor=request.user, **form.cleaned_data)
+                if access.is_seller:
+                    stakeholder_add_buyer(room=access.room, actor=request.user, **form.cleaned_data)
+                else:
+                    colleague_add(room=access.room, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -128,3 +141,68 @@ def stakeholder_move_view(
             actor=request.user,
         )
     return stakeholders_updated(request, access)
+
+
+@login_required
+@require_POST
+def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
+    access = get_room_access_for_seller(request, room_id)
+    stakeholder = access.get_stakeholder(stakeholder_id)
+    try:
+        buyer_invite(stakeholder=stakeholder, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{stakeholder.name} was sent their link to the room.")
+    return stakeholders_updated(request, access)
+
+
+@login_required
+@require_POST
+def buyer_revoke_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
+    access = get_room_access_for_seller(request, room_id)
+    stakeholder = access.get_stakeholder(stakeholder_id)
+    try:
+        buyer_revoke(stakeholder=stakeholder, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{stakeholder.name} no longer has access to the room.")
+    return stakeholders_updated(request, access)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def buyer_link(request: HttpRequest, token: str) -> HttpResponse:
+    """A buyer's emailed link. GET only shows where it leads (mail scanners prefetch links);
+    opening the room is a POST. Unknown, expired and revoked links are the same 404."""
+    link = buyer_link_find(token)
+    if link is None:
+        return render(request, "stakeholders/buyer_link_invalid.html", status=404)
+    if request.method == "POST":
+        stakeholder = buyer_link_redeem(token=token)
+        if stakeholder is None or stakeholder.user is None:
+            return render(request, "stakeholders/buyer_link_invalid.html", status=404)
+        if request.user.is_authenticated and request.user.pk != stakeholder.user_id:
+            logout(request)
+        if not request.user.is_authenticated:
+            login(request, stakeholder.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("room_detail", room_id=link.room.public_id)
+    return render(request, "stakeholders/buyer_link.html", {"link": link, "room": link.room})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def buyer_link_request(request: HttpRequest) -> HttpResponse:
+    """Returning buyers ask for fresh links. The answer never tells whether the address is known."""
+    form = BuyerLinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        allowed = ratelimit.consume(request, action="buyer_link_request") and ratelimit.consume(
+            request, action="buyer_link_request_email", key=email.lower()
+        )
+        if not allowed:
+            return render(request, "429.html", status=429)
+        buyer_links_request(email=email)
+        return render(request, "stakeholders/buyer_link_request.html", {"sent_to": email})
+    return render(request, "stakeholders/buyer_link_request.html", {"form": form})

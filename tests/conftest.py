@@ -1,5 +1,6 @@
 """Personas shared by the whole suite (STYLE.md): owner, manager and rep of organisation A,
-outsider (admin of organisation B). Buyer personas arrive with buyer access."""
+outsider (admin of organisation B), buyer (active in room A1), other_buyer (active in room A2),
+revoked_buyer (of room A1, locked out)."""
 
 import os
 import shutil
@@ -57,6 +58,10 @@ class World:
     room_a1: Room
     room_b1: Room
     template_a: Room
+    buyer: User
+    other_buyer: User
+    revoked_buyer: User
+    room_a2: Room
 
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user)
@@ -81,9 +86,32 @@ def world(db) -> World:
     seller_stakeholder(room_a1, owner)
     milestone = MilestoneFactory(room=room_a1, title="Discovery")
     TaskFactory(milestone=milestone, title="Agree the success criteria")
-    StakeholderFactory(room=room_a1, name="Bea Buyer", email="bea@buyer-a1.example")
+    buyer = UserFactory(email="bea@buyer-a1.example", name="Bea Buyer")
+    StakeholderFactory(
+        room=room_a1, name="Bea Buyer", email=buyer.email, user=buyer, access_state="active"
+    )
+    revoked_buyer = UserFactory(email="rex@buyer-a1.example", name="Rex Revoked")
+    StakeholderFactory(
+        room=room_a1,
+        name="Rex Revoked",
+        email=revoked_buyer.email,
+        user=revoked_buyer,
+        access_state="revoked",
+    )
+    room_a2 = RoomFactory(organisation=org_a, owner=owner, buyer_company="Buyer A2")
+    other_buyer = UserFactory(email="olga@buyer-a2.example", name="Olga Other")
+    StakeholderFactory(
+        room=room_a2,
+        name="Olga Other",
+        email=other_buyer.email,
+        user=other_buyer,
+        access_state="active",
+    )
     template_a = RoomFactory(organisation=org_a, owner=owner, is_template=True, name="Template A")
-    return World(org_a, org_b, owner, manager, rep, outsider, room_a1, room_b1, template_a)
+    return World(
+        org_a, org_b, owner, manager, rep, outsider, room_a1, room_b1, template_a,
+        buyer, other_buyer, revoked_buyer, room_a2,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Organisation, Role, User
 from accounts.tokens import token_new
 from plans.models import Milestone, Task
-from rooms.models import Room
+from rooms.models import Resource, ResourceKind, Room
 from stakeholders.models import BuyingRole, Side, Stakeholder
 
 PASSWORD = "a-long-test-password"
@@ -115,3 +115,17 @@ def seller_stakeholder(room: Room, user: User) -> Stakeholder:
     return StakeholderFactory(
         room=room, side=Side.SELLER, name=user.get_full_name(), email=user.email, user=user
     )
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A link; files are uploaded through rooms.resource_services (tests/test_resources.py)."""
+
+    class Meta:
+        model = Resource
+
+    room = factory.SubFactory(RoomFactory)
+    organisation = factory.LazyAttribute(lambda o: o.room.organisation)
+    kind = ResourceKind.LINK
+    title = factory.Sequence(lambda n: f"Resource {n}")
+    url = factory.Sequence(lambda n: f"https://docs.example.com/{n}")
+    position = factory.Sequence(lambda n: n)

@@ -139,3 +139,25 @@ class TestEmailSend:
         assert email.attempts == 8
         assert "refused" in email.last_error
         assert mail.outbox == []
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_a_buyer_their_link_and_the_owner_an_alert(real_worker):
+    from django.test import Client
+
+    from stakeholders.services import buyer_invite
+    from tests.factories import RoomFactory, StakeholderFactory
+
+    owner = MembershipFactory(role="admin")
+    room = RoomFactory(organisation=owner.organisation, owner=owner.user)
+    dana = StakeholderFactory(room=room, email="dana@buyer.example")
+    buyer_invite(stakeholder=dana, actor=owner.user)
+    assert wait_for(lambda: any(m.to == ["dana@buyer.example"] for m in mail.outbox))
+    link = next(m for m in mail.outbox if m.to == ["dana@buyer.example"]).body
+    path = link[link.index("/b/") :].split()[0]
+    client = Client()
+    assert client.post(path).status_code == 302  # her first visit is a buyer action
+    assert wait_for(lambda: any(m.to == [owner.user.email] for m in mail.outbox))
+    alert = next(m for m in mail.outbox if m.to == [owner.user.email])
+    assert "opened the room for the first time" in alert.body

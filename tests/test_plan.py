@@ -100,7 +100,7 @@ class TestEditingThePlan:
 
     def test_adding_a_task_assigns_the_owner_and_their_side(self, seller, room):
         milestone = room.milestones.get()
-        buyer = room.stakeholders.get(side="buyer")
+        buyer = room.stakeholders.get(email="bea@buyer-a1.example")
         data = {
             "title": "Send the security questionnaire",
             "owner_choice": str(buyer.public_id),
@@ -252,6 +252,7 @@ class TestRoomPage:
             "value_summary": summary,
             "target_date": room.target_date.isoformat(),
             "start_date": room.start_date.isoformat(),
+            "buyer_invites": "anyone",
         }
         assert seller.post(url("room_edit", room), data).status_code == 302
         html = seller.get(url("room_detail", room)).content.decode()
@@ -279,6 +280,7 @@ class TestRoomPage:
             "currency": "USD",
             "target_date": room.target_date.isoformat(),
             "start_date": room.start_date.isoformat(),
+            "buyer_invites": "anyone",
             field: value,
         }
         response = seller.post(url("room_edit", room), data)
@@ -306,15 +308,16 @@ class TestRoomPage:
         client.force_login(world.owner)
         # The first view renders the page: session, user, room (with owner and
         # organisation), the membership of its organisation; the fingerprint (milestones,
-        # tasks, stakeholders, comments, events); then the page's data: stakeholders,
-        # milestones, tasks (with owners), comment counts, discussion, activity; and the
-        # other memberships (the organisation switcher); the session is saved (savepoint,
-        # update, release: the organisation is now chosen).
-        with django_assert_num_queries(19):
+        # tasks, stakeholders, comments, events, resources); then the page's data:
+        # stakeholders, milestones, tasks (with owners), comment counts, discussion,
+        # resources (with who shared them), activity; and the other memberships (the
+        # organisation switcher); the session is saved (savepoint, update, release: the
+        # organisation is now chosen).
+        with django_assert_num_queries(21):
             assert client.get(url("room_detail", room)).status_code == 200
         # Every later view finds the rendered body under the fingerprint: the page's data
-        # is not loaded at all.
-        with django_assert_num_queries(10):
+        # is not loaded at all (the fingerprint's queries, resources among them, are).
+        with django_assert_num_queries(11):
             response = client.get(url("room_detail", room))
         assert response.status_code == 200
 
@@ -381,7 +384,7 @@ class TestStakeholders:
         assert Stakeholder.objects.filter(pk=owner.pk).exists()
 
     def test_removing_a_buyer_leaves_their_tasks_unassigned(self, seller, room, task):
-        buyer = room.stakeholders.get(side="buyer")
+        buyer = room.stakeholders.get(email="bea@buyer-a1.example")
         task.owner, task.side = buyer, "buyer"
         task.save()
         seller.post(url("stakeholder_remove", room, stakeholder_id=buyer.public_id), **HTMX)
@@ -574,7 +577,10 @@ class TestFragments:
         for name, ids in [
             ("task_edit", {"task_id": task.public_id}),
             ("milestone_edit", {"milestone_id": task.milestone.public_id}),
-            ("stakeholder_edit", {"stakeholder_id": room.stakeholders.get(side="buyer").public_id}),
+            (
+                "stakeholder_edit",
+                {"stakeholder_id": room.stakeholders.get(email="bea@buyer-a1.example").public_id},
+            ),
         ]:
             html = seller.get(url(name, room, **ids), **HTMX).content.decode()
             assert f'action="{url(name, room, **ids)}"' in html, name

@@ -15,11 +15,21 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, ResourceFactory
 
 LOGIN = "login"
 ADMIN_LOGIN = "admin-login"
-PERSONAS = ["anonymous", "owner", "manager", "rep", "outsider"]
+PERSONAS = [
+    "anonymous",
+    "owner",
+    "manager",
+    "rep",
+    "outsider",
+    "buyer",
+    "other_buyer",
+    "revoked_buyer",
+]
+BUYERS = ["buyer", "other_buyer", "revoked_buyer"]
 
 
 @dataclass
@@ -39,16 +49,44 @@ def signed_in(status=200) -> dict:
 
 
 def member(status=200) -> dict:
-    return {"anonymous": LOGIN, "outsider": 404, "owner": status, "manager": status, "rep": status}
+    """Organisation A's members; buyers are never members of an organisation."""
+    return {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "owner": status,
+        "manager": status,
+        "rep": status,
+        **dict.fromkeys(BUYERS, 404),
+    }
 
 
 def admin_only(status=302) -> dict:
-    return {"anonymous": LOGIN, "outsider": 404, "manager": 403, "rep": 403, "owner": status}
+    return {**member(), "manager": 403, "rep": 403, "owner": status}
 
 
-def room_seller(status=200) -> dict:
-    """Room A1 belongs to the owner; the rep is not on its team."""
-    return {"anonymous": LOGIN, "outsider": 404, "rep": 404, "owner": status, "manager": status}
+def room_seller(status=200, buyer=403) -> dict:
+    """Room A1 belongs to the owner; the rep is not on its team. Its buyer may see the room but
+    not do this (403) unless told; the buyer of room A2 and the revoked one get 404."""
+    return {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "rep": 404,
+        "owner": status,
+        "manager": status,
+        "buyer": buyer,
+        "other_buyer": 404,
+        "revoked_buyer": 404,
+    }
+
+
+def room_member(status=200, buyer=None) -> dict:
+    """What the room's buyer may do as well as its sellers."""
+    return room_seller(status, buyer=status if buyer is None else buyer)
+
+
+def template_seller(status=200) -> dict:
+    """Templates are the seller's: buyers never reach one."""
+    return {**room_seller(status), "buyer": 404}
 
 
 def staff_only() -> dict:
@@ -60,14 +98,21 @@ def any_member(status=200) -> dict:
     return {**member(status), "outsider": status}
 
 
+def home() -> dict:
+    """The landing page, a member's rooms, a buyer's rooms; the revoked buyer has none left and
+    is offered to start an organisation."""
+    return {**public(), "revoked_buyer": 302}
+
+
 ORG = lambda ctx: {"organisation_id": ctx["org_a"]}  # noqa: E731
 ROOM = lambda ctx: {"room_id": ctx["room_a1"]}  # noqa: E731
 TEMPLATE = lambda ctx: {"room_id": ctx["template_a"]}  # noqa: E731
 MILESTONE = lambda ctx: {"room_id": ctx["room_a1"], "milestone_id": ctx["milestone"]}  # noqa: E731
 TASK = lambda ctx: {"room_id": ctx["room_a1"], "task_id": ctx["task"]}  # noqa: E731
 STAKEHOLDER = lambda ctx: {"room_id": ctx["room_a1"], "stakeholder_id": ctx["buyer"]}  # noqa: E731
+RESOURCE = lambda ctx: {"room_id": ctx["room_a1"], "resource_id": ctx["resource"]}  # noqa: E731
 ROUTES: dict[str, Route] = {
-    "home": Route("public: landing page, or the member's rooms", public()),
+    "home": Route("public: landing page, or the person's rooms", home()),
     "healthz": Route("public: load balancer probe", public()),
     # django-allauth
     "account_login": Route("public", public(signed_in=302)),
@@ -140,31 +185,62 @@ ROUTES: dict[str, Route] = {
     # Rooms and templates
     "room_create": Route("any member, of their own organisation", any_member()),
     "template_list": Route("any member, of their own organisation", any_member()),
-    "room_detail": Route("room seller", room_seller(), kwargs=ROOM),
+    "room_detail": Route("the room's people", room_member(), kwargs=ROOM),
     "room_edit": Route("room seller", room_seller(), kwargs=ROOM),
     "room_stage": Route("room seller: empty form", room_seller(422), method="post", kwargs=ROOM),
     "room_save_as_template": Route("room seller", room_seller(), kwargs=ROOM),
-    "template_detail": Route("room seller", room_seller(), kwargs=TEMPLATE),
-    "template_delete": Route("room seller", room_seller(302), method="post", kwargs=TEMPLATE),
+    "template_detail": Route("template seller", template_seller(), kwargs=TEMPLATE),
+    "template_delete": Route(
+        "template seller", template_seller(302), method="post", kwargs=TEMPLATE
+    ),
     # The plan
     "milestone_add": Route("room seller", room_seller(), kwargs=ROOM),
     "milestone_edit": Route("room seller", room_seller(), kwargs=MILESTONE),
     "milestone_delete": Route("room seller", room_seller(302), method="post", kwargs=MILESTONE),
     "milestone_move": Route("room seller", room_seller(302), method="post", kwargs=MILESTONE),
-    "task_add": Route("room seller", room_seller(), kwargs=MILESTONE),
-    "task_detail": Route("room seller", room_seller(), kwargs=TASK),
-    "task_edit": Route("room seller", room_seller(), kwargs=TASK),
-    "task_toggle": Route("room seller", room_seller(302), method="post", kwargs=TASK),
+    "task_add": Route("the room's people", room_member(), kwargs=MILESTONE),
+    "task_detail": Route("the room's people", room_member(), kwargs=TASK),
+    "task_edit": Route(
+        "sellers; buyers their side's tasks (not this one)", room_seller(), kwargs=TASK
+    ),
+    "task_toggle": Route(
+        "sellers; buyers their side's tasks (not this one)",
+        room_seller(302),
+        method="post",
+        kwargs=TASK,
+    ),
     "task_delete": Route("room seller", room_seller(302), method="post", kwargs=TASK),
     "task_move": Route("room seller", room_seller(302), method="post", kwargs=TASK),
-    "task_comment_add": Route("room seller: empty", room_seller(422), method="post", kwargs=TASK),
-    "room_comment_add": Route("room seller: empty", room_seller(422), method="post", kwargs=ROOM),
+    "task_comment_add": Route(
+        "the room's people: empty", room_member(422), method="post", kwargs=TASK
+    ),
+    "room_comment_add": Route(
+        "the room's people: empty", room_member(422), method="post", kwargs=ROOM
+    ),
     # Stakeholders
-    "buyer_add": Route("room seller", room_seller(), kwargs=ROOM),
+    "buyer_add": Route("the room's people (buyers: a colleague)", room_member(), kwargs=ROOM),
     "seller_add": Route("room seller", room_seller(), kwargs=ROOM),
     "stakeholder_edit": Route("room seller", room_seller(), kwargs=STAKEHOLDER),
     "stakeholder_remove": Route("room seller", room_seller(302), method="post", kwargs=STAKEHOLDER),
     "stakeholder_move": Route("room seller", room_seller(302), method="post", kwargs=STAKEHOLDER),
+    "buyer_invite": Route("room seller", room_seller(302), method="post", kwargs=STAKEHOLDER),
+    "buyer_revoke": Route("room seller", room_seller(302), method="post", kwargs=STAKEHOLDER),
+    # Buyers' links
+    "buyer_link": Route(
+        "public: a made-up token is a 404", public(404), kwargs=lambda ctx: {"token": "made-up"}
+    ),
+    "buyer_link_request": Route("public", public()),
+    # Resources: either side shares and opens; sellers reorder and remove anything (a buyer
+    # removes only what they shared: this one is the owner's)
+    "resource_add_file": Route(
+        "the room's people: no file", room_member(422), method="post", kwargs=ROOM
+    ),
+    "resource_add_link": Route(
+        "the room's people: no link", room_member(422), method="post", kwargs=ROOM
+    ),
+    "resource_open": Route("the room's people: a link", room_member(302), kwargs=RESOURCE),
+    "resource_delete": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
+    "resource_move": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
 }
 
 
@@ -205,9 +281,10 @@ def ctx(world) -> dict:
         "template_a": world.template_a.public_id,
         "milestone": world.room_a1.milestones.get().public_id,
         "task": world.room_a1.tasks.get().public_id,
-        "buyer": world.room_a1.stakeholders.get(side="buyer").public_id,
+        "buyer": world.room_a1.stakeholders.get(email="bea@buyer-a1.example").public_id,
         "rep_membership": Membership.objects.get(user=world.rep).public_id,
         "invitation": InvitationFactory(organisation=world.org_a).public_id,
+        "resource": ResourceFactory(room=world.room_a1, created_by=world.owner).public_id,
     }
 
 

@@ -11,9 +11,15 @@ from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.services import comment_create, task_set_done
 from rooms.models import Room
 from rooms.services import room_create, room_update_details
-from stakeholders.services import stakeholder_add_buyer, stakeholder_add_seller
+from stakeholders.services import (
+    buyer_link_create,
+    buyer_link_url,
+    stakeholder_add_buyer,
+    stakeholder_add_seller,
+)
 
 DEMO_ORGANISATION = "Northwind Software"
+GLOBEX = "Globex Corporation"
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - printed on purpose, for a local demo only
 DEMO_PEOPLE = [
     ("admin@northwind.example", "Ada Admin", Role.ADMIN),
@@ -38,22 +44,33 @@ class Command(BaseCommand):
                 organisation=organisation, user=user, defaults={"role": role}
             )
         assert organisation is not None  # noqa: S101 - DEMO_PEOPLE is not empty
-        self._seed_rooms(organisation)
+        demo_link = self._seed_rooms(organisation)
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with:")
         for email, _name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {role.label:<8} {email:<28} password: {DEMO_PASSWORD}")
+        if demo_link:
+            self.stdout.write(f"A buyer's view (Frank Grimes at Globex, no password): {demo_link}")
 
-    def _seed_rooms(self, organisation: Organisation) -> None:
-        """Two rooms a visitor can click through: one mid-way, one just started."""
-        if Room.objects.filter(organisation=organisation).exists():
-            return
+    def _seed_rooms(self, organisation: Organisation) -> str:
+        """Two rooms a visitor can click through: one mid-way, one just started. Returns a
+        fresh link into the first as its champion (each run makes a new one)."""
+        globex = Room.objects.filter(organisation=organisation, buyer_company=GLOBEX).first()
+        if globex is None:
+            globex = self._create_rooms(organisation)
+        champion = globex.stakeholders.filter(email="frank@globex.example").first()
+        if champion is None:
+            return ""
+        _link, token = buyer_link_create(stakeholder=champion, actor=None)
+        return buyer_link_url(token)
+
+    def _create_rooms(self, organisation: Organisation) -> Room:
         today = timezone.localdate()
         admin = Membership.objects.get(organisation=organisation, role=Role.ADMIN)
         rep = Membership.objects.get(organisation=organisation, role=Role.REP)
         globex = room_create(
             membership=rep,
-            buyer_company="Globex Corporation",
+            buyer_company=GLOBEX,
             target_date=today + timedelta(days=90),
             template=BUILTIN_TEMPLATES["enterprise"],
         )
@@ -94,3 +111,4 @@ class Command(BaseCommand):
             target_date=today + timedelta(days=25),
             template=BUILTIN_TEMPLATES["smb"],
         )
+        return globex

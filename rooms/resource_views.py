@@ -1,0 +1,156 @@
+"""A room's files and links: shared by either side, opened only through the access check.
+
+Plain form posts that go back to the room's Resources card; a form with a mistake comes back
+on a page of its own (422), as comments do.
+"""
+
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from accounts.http import AuthedRequest
+from plans.forms import MoveForm
+from rooms.access import RoomAccess, get_room_access
+from rooms.http import room_url
+from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
+from rooms.resource_services import (
+    resource_add_file,
+    resource_add_link,
+    resource_delete,
+    resource_move,
+    resource_opened,
+)
+from rooms.uploads import BY_CONTENT_TYPE, SizeLimitHandler, served_name
+
+# What a browser may do with a file it opens: nothing but show it. No script runs, no style or
+# image loads, and the document is in a sandbox (an origin of its own).
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+
+def _back(request: AuthedRequest, access: RoomAccess) -> HttpResponse:
+    """Back to the room's Resources card. A removal confirmed with HTMX reloads the room page
+    it was made on (a redirect to the same page and an anchor would only scroll)."""
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    return redirect(room_url(access, "resources"))
+
+
+def _invalid(request: AuthedRequest, access: RoomAccess, form, kind: str) -> HttpResponse:
+    context = {"form": form, "access": access, "kind": kind}
+    return render(request, "rooms/resource_form.html", context, status=422)
+
+
+@csrf_exempt  # checked by _add_file, once the size limit is in place (Django's upload docs)
+@login_required
+@require_POST
+def resource_add_file_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    limit = SizeLimitHandler(request, limit=settings.RESOURCE_MAX_BYTES)
+    request.upload_handlers = [limit, *request.upload_handlers]
+    return _add_file(request, room_id, limit)
+
+
+@csrf_protect
+def _add_file(request: AuthedRequest, room_id: UUID, limit: SizeLimitHandler) -> HttpResponse:
+    access = get_room_access(request, room_id, template=False)
+    form = ResourceFileForm(request.POST, request.FILES, too_big=limit.too_big)
+    if form.is_valid():
+        try:
+            resource = resource_add_file(
+                room=access.room,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
+                is_internal=form.cleaned_data["is_internal"] and access.is_seller,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Shared “{resource.name}”.")
+            return _back(request, access)
+    return _invalid(request, access, form, "file")
+
+
+@login_required
+@require_POST
+def resource_add_link_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = get_room_access(request, room_id, template=False)
+    form = ResourceLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            resource = resource_add_link(
+                room=access.room,
+                actor=request.user,
+                url=form.cleaned_data["url"],
+                title=form.cleaned_data["title"],
+                is_internal=form.cleaned_data["is_internal"] and access.is_seller,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Shared “{resource.name}”.")
+            return _back(request, access)
+    return _invalid(request, access, form, "link")
+
+
+@login_required
+@require_GET
+def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponseBase:
+    """Follow a link, or download a file: images open in the browser, the rest download."""
+    access = get_room_access(request, room_id, template=False)
+    resource = access.get_resource(resource_id)
+    if resource.is_link:
+        resource_opened(resource=resource, actor=request.user)
+        return redirect(resource.url)
+    file_type = BY_CONTENT_TYPE.get(resource.content_type)
+    if file_type is None or not resource.file:
+        raise Http404
+    try:
+        handle = resource.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    resource_opened(resource=resource, actor=request.user)
+    response = FileResponse(
+        handle,
+        as_attachment=not file_type.inline,
+        filename=served_name(resource.original_name, file_type),
+        content_type=file_type.header,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_POST
+def resource_delete_view(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponse:
+    """Sellers remove anything; a buyer what they shared themselves."""
+    access = get_room_access(request, room_id, template=False)
+    resource = access.get_resource(resource_id)
+    if not access.is_seller and resource.created_by_id != request.user.pk:
+        raise PermissionDenied("Only the seller's team or the person who shared it can remove it.")
+    resource_delete(resource=resource, actor=request.user)
+    messages.success(request, f"Removed “{resource.name}”.")
+    return _back(request, access)
+
+
+@login_required
+@require_POST
+def resource_move_view(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponse:
+    access = get_room_access(request, room_id, template=False)
+    access.require_seller()
+    resource = access.get_resource(resource_id)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        resource_move(
+            resource=resource, direction=form.cleaned_data["direction"], actor=request.user
+        )
+    return _back(request, access)

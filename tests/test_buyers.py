@@ -1,0 +1,408 @@
+"""Buyers in the room: emailed links without passwords, what they may see and do."""
+
+import datetime
+import re
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from analytics.models import Event
+from notifications.models import OutboundEmail
+from plans.models import Comment, Status, Task
+from rooms.models import Room
+from stakeholders.models import AccessState, BuyerLink, Stakeholder
+from stakeholders.services import buyer_invite
+from tests.factories import StakeholderFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def url(name, room, **ids):
+    return reverse(name, kwargs={"room_id": room.public_id, **ids})
+
+
+def link_path(message) -> str:
+    return re.search(r"https?://[^/\s]+(/b/[^/\s]+/)", message.body).group(1)
+
+
+@pytest.fixture
+def invite(client, world, django_capture_on_commit_callbacks):
+    """The owner invites a new buyer of room A1; returns (stakeholder, link path)."""
+
+    def _invite(email="cara@buyer-a1.example", name="Cara Champion"):
+        stakeholder = StakeholderFactory(
+            room=world.room_a1, name=name, email=email, role="champion"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            buyer_invite(stakeholder=stakeholder, actor=world.owner)
+        message = next(m for m in reversed(mail.outbox) if m.to == [email])
+        return stakeholder, link_path(message)
+
+    return _invite
+
+
+class TestInvitations:
+    def test_the_buyer_follows_the_link_and_is_in_the_room_without_a_password(self, invite, world):
+        stakeholder, path = invite()
+        message = mail.outbox[-1]
+        assert "Owner" in message.subject or world.owner.get_full_name() in message.subject
+        html = message.alternatives[0][0]
+        assert world.room_a1.accent_colour in html
+        assert "Open the room" in html
+        client = Client()
+        page = client.get(path)  # a mail scanner's GET changes nothing
+        assert page.status_code == 200
+        assert "Open the room" in page.content.decode()
+        assert not User.objects.filter(email="cara@buyer-a1.example").exists()
+
+        response = client.post(path)
+        assert response["Location"] == url("room_detail", world.room_a1)
+        user = User.objects.get(email="cara@buyer-a1.example")
+        assert not user.has_usable_password()
+        stakeholder.refresh_from_db()
+        assert (stakeholder.user, stakeholder.access_state) == (user, AccessState.ACTIVE)
+        assert client.get(response["Location"]).status_code == 200
+        assert Event.objects.filter(kind="buyer.first_visit", actor=user).count() == 1
+
+    def test_the_link_is_long_random_and_stored_only_as_a_hash(self, invite):
+        _, path = invite()
+        token = path.strip("/").split("/")[-1]
+        assert len(token) >= 43
+        link = BuyerLink.objects.get()
+        assert token not in link.token_hash
+        sent = OutboundEmail.objects.get(key=f"buyer-invitation:{link.pk}")
+        assert token not in sent.body_text + sent.body_html
+
+    @pytest.mark.parametrize(
+        "spoil",
+        [
+            lambda link, path: (BuyerLink.objects.update(expires_at=timezone.now()), path)[1],
+            lambda link, path: (BuyerLink.objects.update(revoked_at=timezone.now()), path)[1],
+            lambda link, path: path[:-6] + "/",
+            lambda link, path: path[:-3] + "xx/",
+            lambda link, path: "/b/" + "A" * 43 + "/",
+        ],
+        ids=["expired", "revoked", "truncated", "tampered", "made-up"],
+    )
+    def test_broken_links_are_all_the_same_404(self, invite, spoil):
+        _, path = invite()
+        bad = spoil(None, path)
+        client = Client()
+        for method in (client.get, client.post):
+            response = method(bad)
+            assert response.status_code == 404
+            assert "This link does not open a room" in response.content.decode()
+        assert not User.objects.filter(email="cara@buyer-a1.example").exists()
+
+    def test_a_new_link_replaces_the_old_one(self, invite, world):
+        stakeholder, old = invite()
+        buyer_invite(stakeholder=stakeholder, actor=world.owner)
+        assert Client().get(old).status_code == 404
+        assert BuyerLink.objects.usable().count() == 1
+
+    def test_a_link_opens_only_its_own_room(self, invite, world):
+        _, path = invite()
+        client = Client()
+        client.post(path)
+        assert client.get(url("room_detail", world.room_a2)).status_code == 404
+        assert client.get(url("room_detail", world.room_b1)).status_code == 404
+
+    def test_a_signed_in_seller_following_a_buyer_link_becomes_that_buyer(
+        self, invite, client, world
+    ):
+        _, path = invite()
+        client.force_login(world.rep)
+        client.post(path)
+        assert client.get(reverse("home")).status_code == 200
+        assert (
+            int(client.session["_auth_user_id"])
+            == User.objects.get(email="cara@buyer-a1.example").pk
+        )
+
+
+class TestWhatBuyersSee:
+    @pytest.fixture
+    def buyer(self, client, world):
+        client.force_login(world.buyer)
+        return client
+
+    def test_internal_tasks_notes_and_analytics_never_reach_a_buyer(self, buyer, world):
+        room = world.room_a1
+        milestone = room.milestones.get()
+        secret = TaskFactory(milestone=milestone, title="Discount approval", is_internal=True)
+        Comment.objects.create(
+            organisation=room.organisation, room=room, body="Their budget is 80k", is_internal=True
+        )
+        Comment.objects.create(
+            organisation=room.organisation, room=room, task=secret, body="internal"
+        )
+        html = buyer.get(url("room_detail", room)).content.decode()
+        assert "Discount approval" not in html
+        assert "Their budget is 80k" not in html
+        assert 'id="activity"' not in html
+        assert "No champion" not in html  # the coverage hint is a seller's insight
+        assert buyer.get(url("task_detail", room, task_id=secret.public_id)).status_code == 404
+        assert buyer.post(url("task_toggle", room, task_id=secret.public_id)).status_code == 404
+
+    def test_the_deal_value_is_the_sellers_business(self, buyer, world):
+        Room.objects.filter(pk=world.room_a1.pk).update(deal_value=99000)
+        assert "99,000" not in buyer.get(url("room_detail", world.room_a1)).content.decode()
+
+    def test_a_buyers_own_tasks_come_first(self, buyer, world):
+        room = world.room_a1
+        bea = room.stakeholders.get(user=world.buyer)
+        TaskFactory(milestone=room.milestones.get(), title="Beas own job", side="buyer", owner=bea)
+        html = buyer.get(url("room_detail", room)).content.decode()
+        assert html.index("Your tasks") < html.index('id="plan"')
+        assert html.index("Beas own job") < html.index('id="plan"')
+
+    def test_a_buyer_ticks_a_buyer_side_task_but_not_a_sellers(self, buyer, world):
+        room = world.room_a1
+        theirs = TaskFactory(milestone=room.milestones.get(), side="buyer")
+        ours = room.tasks.get(side="seller")
+        assert (
+            buyer.post(url("task_toggle", room, task_id=theirs.public_id), **HTMX).status_code
+            == 200
+        )
+        assert buyer.post(url("task_toggle", room, task_id=ours.public_id)).status_code == 403
+        theirs.refresh_from_db()
+        ours.refresh_from_db()
+        assert (theirs.status, ours.status) == (Status.DONE, Status.TODO)
+        assert theirs.completed_by == world.buyer
+
+    def test_a_buyer_adds_a_task_for_their_side_only(self, buyer, world):
+        room = world.room_a1
+        milestone = room.milestones.get()
+        seller = room.stakeholders.get(user=world.owner)
+        path = url("task_add", room, milestone_id=milestone.public_id)
+        refused = buyer.post(
+            path, {"title": "For the seller", "owner_choice": str(seller.public_id)}
+        )
+        assert refused.status_code == 422
+        ok = buyer.post(
+            path, {"title": "Loop in IT", "owner_choice": "side:buyer", "is_internal": "on"}
+        )
+        assert ok.status_code == 302
+        task = Task.objects.get(title="Loop in IT")
+        assert (task.side, task.is_internal) == ("buyer", False)
+
+    def test_a_buyers_comment_is_never_internal(self, buyer, world):
+        buyer.post(url("room_comment_add", world.room_a1), {"body": "Hi all", "is_internal": "on"})
+        comment = Comment.objects.get(body="Hi all")
+        assert not comment.is_internal
+        assert comment.author == world.buyer
+
+    @pytest.mark.parametrize(
+        "name",
+        ["milestone_add", "room_edit", "room_save_as_template", "seller_add"],
+    )
+    def test_seller_only_pages_are_403_for_the_buyer(self, buyer, world, name):
+        assert buyer.get(url(name, world.room_a1)).status_code == 403
+
+    def test_a_revoked_buyer_is_locked_out_mid_session(self, buyer, client, world):
+        room = world.room_a1
+        assert buyer.get(url("room_detail", room)).status_code == 200
+        seller = Client()
+        seller.force_login(world.owner)
+        bea = room.stakeholders.get(user=world.buyer)
+        seller.post(url("buyer_revoke", room, stakeholder_id=bea.public_id))
+        assert buyer.get(url("room_detail", room)).status_code == 404
+        assert buyer.post(url("room_comment_add", room), {"body": "still here?"}).status_code == 404
+
+    def test_removing_a_buyer_ends_their_access_too(self, buyer, world):
+        seller = Client()
+        seller.force_login(world.owner)
+        bea = world.room_a1.stakeholders.get(user=world.buyer)
+        seller.post(url("stakeholder_remove", world.room_a1, stakeholder_id=bea.public_id))
+        assert buyer.get(url("room_detail", world.room_a1)).status_code == 404
+
+    def test_a_buyers_home_lists_their_rooms(self, buyer, world):
+        html = buyer.get(reverse("home")).content.decode()
+        assert "Buyer A1" in html
+        assert "Buyer A2" not in html
+
+
+class TestColleagues:
+    @pytest.fixture
+    def buyer(self, client, world):
+        client.force_login(world.buyer)
+        return client
+
+    def add(self, client, world, email):
+        return client.post(
+            url("buyer_add", world.room_a1),
+            {"name": "Colin Colleague", "email": email, "role": "legal"},
+        )
+
+    def test_a_buyer_brings_a_colleague_who_gets_their_own_link(
+        self, buyer, world, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = self.add(buyer, world, "colin@buyer-a1.example")
+        assert response.status_code == 302
+        colin = Stakeholder.objects.get(email="colin@buyer-a1.example")
+        assert colin.access_state == AccessState.INVITED
+        message = next(m for m in mail.outbox if m.to == ["colin@buyer-a1.example"])
+        other = Client()
+        assert other.post(link_path(message)).status_code == 302
+        assert other.get(url("room_detail", world.room_a1)).status_code == 200
+
+    def test_the_seller_can_restrict_colleagues_to_the_buyers_domains(self, buyer, world):
+        Room.objects.filter(pk=world.room_a1.pk).update(
+            buyer_invites="domains", buyer_domains="buyer-a1.example"
+        )
+        refused = self.add(buyer, world, "colin@gmail.example")
+        assert refused.status_code == 422
+        assert "Only addresses at buyer-a1.example" in refused.content.decode()
+        assert self.add(buyer, world, "colin@buyer-a1.example").status_code == 302
+
+    def test_the_seller_can_turn_colleague_invitations_off(self, buyer, world):
+        Room.objects.filter(pk=world.room_a1.pk).update(buyer_invites="off")
+        refused = self.add(buyer, world, "colin@buyer-a1.example")
+        assert refused.status_code == 422
+        assert not Stakeholder.objects.filter(email="colin@buyer-a1.example").exists()
+
+
+class TestReturningBuyers:
+    def test_asking_for_links_answers_the_same_for_known_and_unknown_addresses(
+        self, client, world, django_capture_on_commit_callbacks
+    ):
+        path = reverse("buyer_link_request")
+        with django_capture_on_commit_callbacks(execute=True):
+            known = client.post(path, {"email": "BEA@buyer-a1.example"})
+            unknown = client.post(path, {"email": "nobody@nowhere.example"})
+
+        def body(response):
+            html = response.content.decode()
+            for varying in ("BEA@buyer-a1.example", "nobody@nowhere.example"):
+                html = html.replace(varying, "X")
+            # Nonces and CSRF tokens differ on every response.
+            return re.sub(r'(nonce|value|X-CSRFToken)(="|": ")[^"]+"', r"\1\2", html)
+
+        assert known.status_code == unknown.status_code == 200
+        assert body(known) == body(unknown)
+        assert [m.to for m in mail.outbox] == [["bea@buyer-a1.example"]]
+        other = Client()
+        assert other.post(link_path(mail.outbox[0])).status_code == 302
+
+    def test_a_revoked_buyer_gets_no_link(self, client, world, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("buyer_link_request"), {"email": "rex@buyer-a1.example"})
+        assert mail.outbox == []
+
+    def test_asking_is_rate_limited(self, client):
+        statuses = [
+            client.post(reverse("buyer_link_request"), {"email": "same@example.com"}).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [200, 200, 200, 429]
+
+    def test_a_malformed_address_is_a_field_error(self, client):
+        response = client.post(reverse("buyer_link_request"), {"email": "not an email"})
+        assert "Enter a valid email address." in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_redemptions_make_one_user_and_agree(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel transactions need PostgreSQL (SQLite serialises writers)")
+    stakeholder = StakeholderFactory(room=world.room_a1, email="para@buyer-a1.example")
+    buyer_invite(stakeholder=stakeholder, actor=world.owner)
+    path = link_path(mail.outbox[-1])
+    results = []
+
+    def redeem():
+        try:
+            results.append(Client().post(path).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=redeem) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [302] * 20
+    assert User.objects.filter(email__iexact="para@buyer-a1.example").count() == 1
+    assert Event.objects.filter(kind="buyer.first_visit", room=world.room_a1).count() == 1
+
+
+class TestSellerAlerts:
+    def test_buyer_actions_alert_the_owner_at_most_once_per_ten_minutes(
+        self, client, world, django_capture_on_commit_callbacks
+    ):
+        from notifications.models import BuyerAlertState
+        from notifications.tasks import buyer_alert_sweep
+
+        room = world.room_a1
+        client.force_login(world.buyer)
+        theirs = TaskFactory(milestone=room.milestones.get(), side="buyer", title="Sign the NDA")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url("task_toggle", room, task_id=theirs.public_id))
+        alerts = [m for m in mail.outbox if m.to == [world.owner.email]]
+        assert len(alerts) == 1
+        assert "completed “Sign the NDA”" in alerts[0].body
+
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url("room_comment_add", room), {"body": "Question on pricing"})
+            client.post(url("room_comment_add", room), {"body": "And on the SLA"})
+        assert len([m for m in mail.outbox if m.to == [world.owner.email]]) == 1  # batched
+
+        # Ten minutes later beat's sweep sends one email with both comments.
+        BuyerAlertState.objects.update(due_at=timezone.now() - datetime.timedelta(seconds=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert buyer_alert_sweep() == 1
+        alerts = [m for m in mail.outbox if m.to == [world.owner.email]]
+        assert len(alerts) == 2
+        assert alerts[1].body.count("commented in the discussion") == 2
+        assert "Sign the NDA" not in alerts[1].body
+
+    def test_seller_actions_alert_nobody(self, client, world, django_capture_on_commit_callbacks):
+        client.force_login(world.owner)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url("room_comment_add", world.room_a1), {"body": "Note to self"})
+        assert mail.outbox == []
+
+    def test_buyer_events_show_in_the_sellers_activity_feed(self, client, world):
+        buyer = Client()
+        buyer.force_login(world.buyer)
+        buyer.post(url("room_comment_add", world.room_a1), {"body": "Hello from Bea"})
+        client.force_login(world.owner)
+        html = client.get(url("room_detail", world.room_a1)).content.decode()
+        assert "Bea Buyer</strong> commented in the discussion" in html
+
+
+@pytest.mark.parametrize(
+    ("invites", "domains", "error"),
+    [
+        ("domains", "", "Name at least one domain"),
+        ("domains", "globex.com, not a domain", "Not a domain: not a domain"),
+        ("whatever", "", "Select a valid choice."),
+    ],
+)
+def test_the_colleague_rule_is_validated(client, world, invites, domains, error):
+    room = world.room_a1
+    client.force_login(world.owner)
+    data = {
+        "buyer_company": room.buyer_company,
+        "accent_colour": "#123456",
+        "currency": "USD",
+        "target_date": room.target_date.isoformat(),
+        "start_date": room.start_date.isoformat(),
+        "buyer_invites": invites,
+        "buyer_domains": domains,
+    }
+    response = client.post(url("room_edit", room), data)
+    assert response.status_code == 422
+    assert error in response.content.decode()
+    data.update(buyer_invites="domains", buyer_domains="@Globex.com, globex.co.uk")
+    assert client.post(url("room_edit", room), data).status_code == 302
+    room.refresh_from_db()
+    assert room.allowed_buyer_domains == ["globex.com", "globex.co.uk"]
