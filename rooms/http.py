@@ -1,5 +1,6 @@
 """How the room's views answer: the HTMX fragment, or a redirect for a plain form post."""
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +17,7 @@ from rooms.forms import StageForm
 from rooms.fragments import fragment, personalise
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from stakeholders.forms import BuyerStakeholderForm
+from stakeholders.models import Side
 
 
 def room_url(access: RoomAccess, anchor: str = "") -> str:
@@ -83,9 +85,10 @@ def your_tasks_html(access: RoomAccess) -> str:
     """A buyer's own open tasks, first thing on their page (personal: never cached)."""
     if access.buyer is None:
         return ""
+    # Theirs, and the buyer side's tasks nobody has taken yet.
     tasks = (
         access.tasks()
-        .filter(owner=access.buyer)
+        .filter(Q(owner=access.buyer) | Q(owner=None, side=Side.BUYER))
         .exclude(status="done")
         .select_related("milestone")
         .order_by("due_date", "pk")

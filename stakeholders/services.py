@@ -198,6 +198,9 @@ def buyer_invite(*, stakeholder: Stakeholder, actor: User) -> BuyerLink:
             "room": room,
             "stakeholder": stakeholder,
             "inviter": actor,
+            "inviter_company": room.buyer_company
+            if not room.organisation.memberships.filter(user=actor).exists()
+            else room.organisation.name,
             "url": buyer_link_url(token),
             "expires_at": link.expires_at,
         },
@@ -238,14 +241,18 @@ def buyer_link_find(token: str) -> BuyerLink | None:
 OPEN_STATES = [AccessState.NOT_INVITED, AccessState.INVITED, AccessState.ACTIVE]
 
 
-def _buyer_user(email: str) -> User:
+def _buyer_user(email: str, name: str) -> User:
     """One user per address, across rooms and organisations, whoever asks first."""
     try:
         with transaction.atomic():
             # No password, ever: the emailed link is how a buyer signs in.
             user, _ = User.objects.get_or_create(
                 email__iexact=email,
-                defaults={"email": email.lower(), "password": make_password(None)},
+                defaults={
+                    "email": email.lower(),
+                    "name": name[:150],
+                    "password": make_password(None),
+                },
             )
     except IntegrityError:  # a parallel redemption created them a moment ago
         user = User.objects.get(email__iexact=email)
@@ -269,7 +276,7 @@ def buyer_link_redeem(*, token: str) -> Stakeholder | None:
         return None
     if stakeholder.access_state not in OPEN_STATES:
         return None
-    user = _buyer_user(stakeholder.email)
+    user = _buyer_user(stakeholder.email, name=stakeholder.name)
     first_visit = stakeholder.user_id is None or stakeholder.access_state != AccessState.ACTIVE
     stakeholder.user = user
     stakeholder.access_state = AccessState.ACTIVE

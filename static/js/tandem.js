@@ -1,0 +1,31 @@
+// Tandem's only script of its own: say so when an in-place action fails, instead of nothing.
+(function () {
+  "use strict";
+  function flash(text) {
+    var stack = document.querySelector(".flash-stack");
+    if (!stack) {
+      stack = document.createElement("div");
+      stack.className = "flash-stack";
+      stack.setAttribute("role", "status");
+      stack.setAttribute("aria-live", "polite");
+      var main = document.getElementById("main");
+      main.parentNode.insertBefore(stack, main);
+    }
+    var message = document.createElement("p");
+    message.className = "flash flash--error";
+    message.textContent = text;
+    stack.appendChild(message);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    flash(
+      status === 403 ? "You can see this, but not change it."
+      : status === 404 ? "This is no longer here, or no longer yours to open. Reload the page."
+      : status === 429 ? "Too many attempts: wait a minute and try again."
+      : "That did not work (" + status + "). Nothing was lost: reload the page and try again."
+    );
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flash("Tandem cannot be reached. Check your connection and try again.");
+  });
+})();
