@@ -406,3 +406,33 @@ def test_the_colleague_rule_is_validated(client, world, invites, domains, error)
     assert client.post(url("room_edit", room), data).status_code == 302
     room.refresh_from_db()
     assert room.allowed_buyer_domains == ["globex.com", "globex.co.uk"]
+
+
+def test_a_buyer_user_carries_the_name_the_seller_gave_them(invite):
+    _, path = invite(name="Cara Champion")
+    Client().post(path)
+    assert User.objects.get(email="cara@buyer-a1.example").get_full_name() == "Cara Champion"
+
+
+def test_your_tasks_lists_theirs_and_the_buyer_sides_unclaimed_ones(client, world):
+    room = world.room_a1
+    milestone = room.milestones.get()
+    bea = room.stakeholders.get(user=world.buyer)
+    TaskFactory(milestone=milestone, title="Claimed by Bea", side="buyer", owner=bea)
+    TaskFactory(milestone=milestone, title="Nobody yet", side="buyer")
+    TaskFactory(
+        milestone=milestone, title="Bea already did", side="buyer", owner=bea, status="done"
+    )
+    client.force_login(world.buyer)
+    html = client.get(url("room_detail", room)).content.decode()
+    mine = html[html.index("Your tasks") : html.index('id="plan"')]
+    assert "Claimed by Bea" in mine
+    assert "Nobody yet" in mine and "Unassigned" in mine
+    assert "Bea already did" not in mine
+
+
+def test_a_buyer_sees_no_empty_value_summary_card(client, world):
+    client.force_login(world.buyer)
+    assert (
+        "No value summary yet" not in client.get(url("room_detail", world.room_a1)).content.decode()
+    )
