@@ -84,7 +84,10 @@ class TaskForm(forms.ModelForm):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment", max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+        label="Comment",
+        max_length=10000,
+        help_text="Mention someone with @ and their name, e.g. @Dana Decider: they get an email.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     is_internal = forms.BooleanField(label="Internal note (sellers only)", required=False)
 

@@ -436,3 +436,50 @@ def test_a_buyer_sees_no_empty_value_summary_card(client, world):
     assert (
         "No value summary yet" not in client.get(url("room_detail", world.room_a1)).content.decode()
     )
+
+
+class TestMentions:
+    def comment(self, client, world, body, **extra):
+        return client.post(url("room_comment_add", world.room_a1), {"body": body, **extra})
+
+    def test_a_mentioned_buyer_gets_an_email_with_their_own_link(
+        self, client, world, django_capture_on_commit_callbacks
+    ):
+        client.force_login(world.owner)
+        with django_capture_on_commit_callbacks(execute=True):
+            self.comment(client, world, "@bea buyer could you sign the NDA?")
+        message = next(m for m in mail.outbox if m.to == ["bea@buyer-a1.example"])
+        assert "could you sign the NDA?" in message.body
+        assert Client().post(link_path(message)).status_code == 302
+
+    def test_an_internal_note_never_reaches_a_buyer(
+        self, client, world, django_capture_on_commit_callbacks
+    ):
+        client.force_login(world.manager)
+        with django_capture_on_commit_callbacks(execute=True):
+            self.comment(
+                client,
+                world,
+                "@Bea Buyer is hard to read, cc @" + world.owner.name,
+                is_internal="on",
+            )
+        assert [m.to for m in mail.outbox if "mentioned you" in m.subject] == [[world.owner.email]]
+
+    def test_people_not_yet_invited_or_revoked_are_not_emailed(
+        self, client, world, django_capture_on_commit_callbacks
+    ):
+        StakeholderFactory(room=world.room_a1, name="Nina New", email="nina@buyer-a1.example")
+        client.force_login(world.owner)
+        with django_capture_on_commit_callbacks(execute=True):
+            self.comment(client, world, "@Nina New and @Rex Revoked, welcome")
+        assert not [m for m in mail.outbox if "mentioned you" in m.subject]
+
+
+def test_mentions_match_the_longest_name_once():
+    from plans.mentions import find_mentions
+
+    ann = Stakeholder(name="Ann")
+    ann_lee = Stakeholder(name="Ann Lee")
+    bo = Stakeholder(name="Bo")
+    found = find_mentions("Thanks @ann lee and @Bob, not @Bo!", [ann, ann_lee, bo])
+    assert found == [ann_lee, bo]
