@@ -3,6 +3,7 @@ from typing import cast
 from uuid import UUID
 
 from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -80,7 +81,7 @@ def _pending_invitations_for(user) -> list[Invitation]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_create_view(request: AuthedRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             organisation = organisation_create(name=form.cleaned_data["name"], creator=request.user)
@@ -180,6 +181,8 @@ def member_remove(
 def invitation_create_view(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     admin = get_membership_for_admin(request, organisation_id)
     form = InvitationForm(request.POST)
+    if not ratelimit.consume(request, action="organisation_invite", user=request.user):
+        return render(request, "429.html", status=429)
     if form.is_valid():
         try:
             invitation = invitation_create(

@@ -29,6 +29,8 @@ class OutboundEmail(models.Model):
         max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
+    # When a failed email may be tried again (the sweep respects the retries' backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

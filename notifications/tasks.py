@@ -12,6 +12,11 @@ logger = logging.getLogger("tandem")
 MAX_ATTEMPTS = 8
 
 
+def backoff_seconds(attempts: int) -> int:
+    """30 s, 1 min, 2 min ... up to an hour: eight attempts span about two hours."""
+    return min(2**attempts * 15, 3600)
+
+
 @shared_task(bind=True, max_retries=MAX_ATTEMPTS)
 def email_send(self, email_id: int) -> str:
     """Send one queued email, once.
@@ -38,9 +43,13 @@ def email_send(self, email_id: int) -> str:
             message.send()
         except OSError as exc:
             email.last_error = f"{type(exc).__name__}: {exc}"
+            backoff = backoff_seconds(email.attempts)
+            email.next_attempt_at = timezone.now() + timedelta(seconds=backoff)
             if email.attempts >= MAX_ATTEMPTS:
                 email.status = EmailStatus.FAILED
-            email.save(update_fields=["attempts", "last_error", "status"])
+                if email.scrub_after_send:
+                    email.body_text = email.body_html = "(erased: it held a secret link)"
+            email.save()
             failed = email.status == EmailStatus.FAILED
         else:
             email.status = EmailStatus.SENT
@@ -51,17 +60,21 @@ def email_send(self, email_id: int) -> str:
             email.save()
             return "sent"
     if not failed:
-        raise self.retry(countdown=min(2**email.attempts * 30, 3600))
+        raise self.retry(countdown=backoff)
     logger.error("email %s failed for good: %s", email_id, email.last_error)
     return "failed"
 
 
 @shared_task
 def outbox_sweep() -> int:
-    """Beat runs this every minute: queue what was never handed to a worker (broker down)."""
-    stale = timezone.now() - timedelta(minutes=2)
+    """Beat runs this every minute: queue what was never handed to a worker (broker down), and
+    what failed once its backoff is over."""
+    now = timezone.now()
     ids = list(
-        OutboundEmail.objects.filter(status=EmailStatus.PENDING, created_at__lt=stale)
+        OutboundEmail.objects.filter(
+            status=EmailStatus.PENDING, created_at__lt=now - timedelta(minutes=2)
+        )
+        .exclude(next_attempt_at__gt=now)
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )

@@ -248,7 +248,9 @@ def _notify_mentions(comment: Comment) -> None:
         if person.side == Side.BUYER:
             if person.access_state not in (AccessState.INVITED, AccessState.ACTIVE):
                 continue
-            _link, token = buyer_link_create(stakeholder=person, actor=comment.author)
+            _link, token = buyer_link_create(
+                stakeholder=person, actor=comment.author, replace=False
+            )
             url = buyer_link_url(token)
         else:
             path = f"/rooms/{room.public_id}/"

@@ -33,7 +33,7 @@ from rooms.http import form_invalid, plan_updated, room_url
 @require_http_methods(["GET", "POST"])
 def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = get_room_access_for_seller(request, room_id)
-    form = MilestoneForm(request.POST or None)
+    form = MilestoneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             milestone_create(room=access.room, actor=request.user, **form.cleaned_data)
@@ -47,7 +47,7 @@ def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
     access = get_room_access_for_seller(request, room_id)
     milestone = access.get_milestone(milestone_id)
-    form = MilestoneForm(request.POST or None, instance=milestone)
+    form = MilestoneForm(request.POST if request.method == "POST" else None, instance=milestone)
     context = {"form": form, "access": access, "milestone": milestone}
     if request.method == "POST":
         if form.is_valid():
@@ -108,7 +108,7 @@ def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpR
     """Sellers add any task; buyers add tasks for their own side (TaskForm(for_buyer))."""
     access = get_room_access(request, room_id, template=None)
     milestone = access.get_milestone(milestone_id)
-    form = _task_form(access, request.POST or None)
+    form = _task_form(access, request.POST if request.method == "POST" else None)
     context = {"form": form, "access": access, "milestone": milestone}
     if request.method == "POST":
         if form.is_valid():
@@ -144,7 +144,7 @@ def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRespo
     access = get_room_access(request, room_id)
     task = access.get_task(task_id)
     access.require_task_editor(task)
-    form = _task_form(access, request.POST or None, instance=task)
+    form = _task_form(access, request.POST if request.method == "POST" else None, instance=task)
     context = {"form": form, "access": access, "task": task, "milestone": task.milestone}
     if request.method == "POST":
         if form.is_valid():

@@ -20,7 +20,10 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-CSRF_PLACEHOLDER = "__tandem_csrf_token__"
+CSRF_PLACEHOLDER = "tandem-csrf-token"
+# Only the placeholder in a CSRF input is swapped: user text, escaped, never holds a raw quote,
+# so it cannot produce this and have someone's token written into it.
+_CSRF_INPUT = f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'
 TIMEOUT = 60 * 60 * 24
 
 
@@ -46,4 +49,5 @@ def fragment(template_name: str, fingerprint: object, context: Callable[[], dict
 
 def personalise(request: HttpRequest, html: str) -> SafeString:
     """Put the person's CSRF token where the fragment has the placeholder."""
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308
+    token_input = f'name="csrfmiddlewaretoken" value="{get_token(request)}"'
+    return mark_safe(html.replace(_CSRF_INPUT, token_input))  # noqa: S308

@@ -107,7 +107,11 @@ def room_create(
     seller = _seller_stakeholder(room, membership.user)
     if template is not None:
         anchor = start_date if direction == Direction.FORWARD else target_date
-        _plan_apply(room, template, anchor, seller)
+        try:
+            _plan_apply(room, template, anchor, seller)
+        except OverflowError:
+            field = "start_date" if direction == Direction.FORWARD else "target_date"
+            raise ValidationError({field: "Choose a date this plan's dates fit around."}) from None
     summary = f"created the room from “{template.name}”" if template else "created the room"
     event_record(room=room, actor=membership.user, kind="room.created", summary=summary)
     return room

@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("stage", Stage.ACTIVE)
     if stage in Stage.values:
         rooms = rooms.filter(stage=stage)
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         rooms = rooms.filter(buyer_company__icontains=query)
     context = {
@@ -78,7 +78,7 @@ def room_create_view(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request)
     org_templates = list(templates_usable_by(membership).order_by("name"))
     form = RoomCreateForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"template": request.GET.get("template", BLANK)},
         org_templates=org_templates,
     )
@@ -132,7 +132,7 @@ def template_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = get_room_access_for_seller(request, room_id)
     room = access.room
-    form = RoomDetailsForm(request.POST or None, instance=room)
+    form = RoomDetailsForm(request.POST if request.method == "POST" else None, instance=room)
     if request.method == "POST" and form.is_valid():
         try:
             room_update_details(room=room, actor=request.user, **form.cleaned_data)
@@ -172,7 +172,7 @@ def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = get_room_access_for_seller(request, room_id)
-    form = SaveAsTemplateForm(request.POST or None)
+    form = SaveAsTemplateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         template = room_save_as_template(room=access.room, actor=request.user, **form.cleaned_data)
         messages.success(request, f"Saved as the template “{template.name}”.")

@@ -95,6 +95,8 @@ class BuyerLink(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
     stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="links")
     token_hash = models.CharField(max_length=64, unique=True)
+    # The address it was sent to: if the stakeholder's changes, the link no longer opens.
+    email = models.EmailField(max_length=254)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

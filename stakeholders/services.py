@@ -1,3 +1,5 @@
+import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -15,6 +17,8 @@ from notifications.services import email_queue
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
 from stakeholders.models import AccessState, BuyerLink, BuyingRole, Side, Stakeholder
+
+logger = logging.getLogger("tandem")
 
 
 def _check_not_template(room: Room) -> None:
@@ -120,11 +124,18 @@ def stakeholder_update(
     if stakeholder.side == Side.SELLER:
         email = stakeholder.email  # a seller's address is their account's
     _check_email_free(stakeholder.room, email, exclude=stakeholder)
+    if stakeholder.side == Side.BUYER and email != stakeholder.email.lower():
+        # A new address is a new person as far as access goes: the old links and the account
+        # they signed in with stop counting; the new address is invited afresh.
+        stakeholder.links.filter(revoked_at=None).update(revoked_at=timezone.now())
+        stakeholder.user = None
+        if stakeholder.access_state != AccessState.REVOKED:
+            stakeholder.access_state = AccessState.NOT_INVITED
     stakeholder.name = name.strip()
     stakeholder.email = email
     stakeholder.title = title.strip()
     stakeholder.role = role or BuyingRole.OTHER
-    stakeholder.save(update_fields=["name", "email", "title", "role"])
+    stakeholder.save(update_fields=["name", "email", "title", "role", "user", "access_state"])
     event_record(
         room=stakeholder.room,
         actor=actor,
@@ -157,10 +168,16 @@ def stakeholder_move(*, stakeholder: Stakeholder, direction: str, actor: User) -
 
 
 @transaction.atomic
-def buyer_link_create(*, stakeholder: Stakeholder, actor: User | None) -> tuple[BuyerLink, str]:
-    """A fresh link; the stakeholder's older links stop working (one live link each)."""
+def buyer_link_create(
+    *, stakeholder: Stakeholder, actor: User | None, replace: bool = True
+) -> tuple[BuyerLink, str]:
+    """A fresh link to the stakeholder's address. ``replace`` ends their older links (a re-sent
+    invitation); a notification's link leaves them working."""
+    if not stakeholder.email:
+        raise ValidationError({"email": f"Add {stakeholder.name}'s email address first."})
     now = timezone.now()
-    stakeholder.links.filter(revoked_at=None).update(revoked_at=now)
+    if replace:
+        stakeholder.links.filter(revoked_at=None).update(revoked_at=now)
     token, token_hash = token_new()
     days = stakeholder.room.organisation.buyer_link_days
     link = BuyerLink.objects.create(
@@ -168,6 +185,7 @@ def buyer_link_create(*, stakeholder: Stakeholder, actor: User | None) -> tuple[
         room_id=stakeholder.room_id,
         stakeholder=stakeholder,
         token_hash=token_hash,
+        email=stakeholder.email,
         created_by=actor,
         expires_at=now + timedelta(days=days),
     )
@@ -229,16 +247,31 @@ def buyer_revoke(*, stakeholder: Stakeholder, actor: User) -> None:
 
 
 def buyer_link_find(token: str) -> BuyerLink | None:
-    """The usable link behind a token, or None: unknown, expired and revoked look the same."""
-    return (
+    """The usable link behind a token, or None: unknown, expired, revoked and re-addressed links
+    all look the same."""
+    link = (
         BuyerLink.objects.usable()
-        .select_related("room", "stakeholder", "room__owner")
+        .select_related("room", "room__organisation", "room__owner", "stakeholder")
         .filter(token_hash=token_hash(token), stakeholder__access_state__in=OPEN_STATES)
         .first()
     )
+    if link is None or not link.email or link.email.lower() != link.stakeholder.email.lower():
+        return None
+    return link
 
 
-OPEN_STATES = [AccessState.NOT_INVITED, AccessState.INVITED, AccessState.ACTIVE]
+# Only people a seller (or a colleague) invited may come in; "not invited" stays out.
+OPEN_STATES = [AccessState.INVITED, AccessState.ACTIVE]
+
+
+def _signs_in_by_link(user: User) -> bool:
+    """A link signs in only an account that is nothing but a buyer's. A seller's, a staff
+    member's or anyone's with a verified password signs in with that password: a forwarded
+    link must not open someone's whole account."""
+    if user.is_staff or user.is_superuser or user.memberships.exists():
+        return False
+    verified = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
+    return not (user.has_usable_password() and verified.exists())
 
 
 def _buyer_user(email: str, name: str) -> User:
@@ -256,14 +289,32 @@ def _buyer_user(email: str, name: str) -> User:
             )
     except IntegrityError:  # a parallel redemption created them a moment ago
         user = User.objects.get(email__iexact=email)
-    EmailAddress.objects.get_or_create(
-        user=user, email__iexact=user.email, defaults={"email": user.email, "verified": True}
-    )
     return user
 
 
+def _claim_for_the_link_holder(user: User) -> None:
+    """The link proves the address. An unverified account someone else made with it (before the
+    real owner was invited) loses its password, and with it the sessions it had."""
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    address, _ = EmailAddress.objects.get_or_create(
+        user=user, email__iexact=user.email, defaults={"email": user.email}
+    )
+    if not address.verified or not address.primary:
+        address.verified = address.primary = True
+        address.save(update_fields=["verified", "primary"])
+
+
+@dataclass(frozen=True)
+class Redemption:
+    stakeholder: Stakeholder
+    user: User
+    sign_in: bool  # False: the address has a full account, which signs in with its password
+
+
 @transaction.atomic
-def buyer_link_redeem(*, token: str) -> Stakeholder | None:
+def buyer_link_redeem(*, token: str) -> Redemption | None:
     """Redeem a link: the buyer's user (made on first use) is now active in that room."""
     found = buyer_link_find(token)
     if found is None:
@@ -274,9 +325,12 @@ def buyer_link_redeem(*, token: str) -> Stakeholder | None:
     )
     if link.revoked_at or link.expires_at <= timezone.now():
         return None
-    if stakeholder.access_state not in OPEN_STATES:
+    if stakeholder.access_state not in OPEN_STATES or link.email != stakeholder.email:
         return None
     user = _buyer_user(stakeholder.email, name=stakeholder.name)
+    sign_in = _signs_in_by_link(user)
+    if sign_in:
+        _claim_for_the_link_holder(user)
     first_visit = stakeholder.user_id is None or stakeholder.access_state != AccessState.ACTIVE
     stakeholder.user = user
     stakeholder.access_state = AccessState.ACTIVE
@@ -291,7 +345,7 @@ def buyer_link_redeem(*, token: str) -> Stakeholder | None:
             kind="buyer.first_visit",
             summary="opened the room for the first time",
         )
-    return stakeholder
+    return Redemption(stakeholder=stakeholder, user=user, sign_in=sign_in)
 
 
 def buyer_links_request(*, email: str) -> int:
@@ -308,7 +362,8 @@ def buyer_links_request(*, email: str) -> int:
     with transaction.atomic():
         rooms = []
         for stakeholder in stakeholders:
-            link, token = buyer_link_create(stakeholder=stakeholder, actor=None)
+            # Extra links: asking must not end the links someone already has.
+            link, token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
             rooms.append({"room": stakeholder.room, "url": buyer_link_url(token)})
         email_queue(
             key=f"buyer-links:{link.pk}",
@@ -318,3 +373,15 @@ def buyer_links_request(*, email: str) -> int:
             secret=True,
         )
     return len(stakeholders)
+
+
+def buyer_links_request_later(*, email: str) -> None:
+    """Do the work of a link request in a worker, so that the page answers in the same time
+    whether or not the address is known."""
+    from stakeholders.tasks import buyer_links_send
+
+    try:
+        buyer_links_send.apply_async(args=[email], retry=False)
+    except Exception:  # the broker is unreachable: do it now rather than lose it
+        logger.warning("buyer link request handled in the request: broker unavailable")
+        buyer_links_request(email=email)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,7 +22,7 @@ from stakeholders.services import (
     buyer_invite,
     buyer_link_find,
     buyer_link_redeem,
-    buyer_links_request,
+    buyer_links_request_later,
     buyer_revoke,
     colleague_add,
     stakeholder_add_buyer,
@@ -47,15 +48,17 @@ def _members_not_in_room(access: RoomAccess):
 def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     """Sellers add anyone at the buyer; a buyer adds a colleague, who is invited at once."""
     access = get_room_access(request, room_id)
-    form = BuyerStakeholderForm(request.POST or None)
+    form = BuyerStakeholderForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "access": access, "side": Side.BUYER}
     if request.method == "POST":
         if form.is_valid():
             try:
                 if access.is_seller:
                     stakeholder_add_buyer(room=access.room, actor=request.user, **form.cleaned_data)
-                else:
+                elif ratelimit.consume(request, action="colleague_invite", user=request.user):
                     colleague_add(room=access.room, actor=request.user, **form.cleaned_data)
+                else:
+                    return render(request, "429.html", status=429)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -68,7 +71,9 @@ def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = get_room_access_for_seller(request, room_id)
-    form = SellerStakeholderForm(request.POST or None, members=_members_not_in_room(access))
+    form = SellerStakeholderForm(
+        request.POST if request.method == "POST" else None, members=_members_not_in_room(access)
+    )
     context = {"form": form, "access": access, "side": Side.SELLER}
     if request.method == "POST":
         if form.is_valid():
@@ -92,7 +97,9 @@ def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
     access = get_room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
-    form = BuyerStakeholderForm(request.POST or None, instance=stakeholder)
+    form = BuyerStakeholderForm(
+        request.POST if request.method == "POST" else None, instance=stakeholder
+    )
     if stakeholder.side == Side.SELLER:
         form.fields["email"].disabled = True
     context = {"form": form, "access": access, "stakeholder": stakeholder, "side": stakeholder.side}
@@ -148,6 +155,8 @@ def stakeholder_move_view(
 def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
     access = get_room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
+    if not ratelimit.consume(request, action="buyer_invite", user=request.user):
+        return render(request, "429.html", status=429)
     try:
         buyer_invite(stakeholder=stakeholder, actor=request.user)
     except ValidationError as exc:
@@ -180,14 +189,25 @@ def buyer_link(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return render(request, "stakeholders/buyer_link_invalid.html", status=404)
     if request.method == "POST":
-        stakeholder = buyer_link_redeem(token=token)
-        if stakeholder is None or stakeholder.user is None:
+        redemption = buyer_link_redeem(token=token)
+        if redemption is None:
             return render(request, "stakeholders/buyer_link_invalid.html", status=404)
-        if request.user.is_authenticated and request.user.pk != stakeholder.user_id:
+        room_url = reverse("room_detail", args=[link.room.public_id])
+        if request.user.is_authenticated and request.user.pk == redemption.user.pk:
+            return redirect(room_url)
+        if not redemption.sign_in:
+            # The address has a full Tandem account: it signs in with its own password.
+            if request.user.is_authenticated:
+                logout(request)
+            messages.info(
+                request,
+                f"{redemption.user.email} has a Tandem account: sign in to open the room.",
+            )
+            return redirect(f"{reverse('account_login')}?next={room_url}")
+        if request.user.is_authenticated:
             logout(request)
-        if not request.user.is_authenticated:
-            login(request, stakeholder.user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("room_detail", room_id=link.room.public_id)
+        login(request, redemption.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(room_url)
     return render(request, "stakeholders/buyer_link.html", {"link": link, "room": link.room})
 
 
@@ -195,7 +215,7 @@ def buyer_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def buyer_link_request(request: HttpRequest) -> HttpResponse:
     """Returning buyers ask for fresh links. The answer never tells whether the address is known."""
-    form = BuyerLinkRequestForm(request.POST or None)
+    form = BuyerLinkRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         allowed = ratelimit.consume(request, action="buyer_link_request") and ratelimit.consume(
@@ -203,6 +223,6 @@ def buyer_link_request(request: HttpRequest) -> HttpResponse:
         )
         if not allowed:
             return render(request, "429.html", status=429)
-        buyer_links_request(email=email)
+        buyer_links_request_later(email=email)
         return render(request, "stakeholders/buyer_link_request.html", {"sent_to": email})
     return render(request, "stakeholders/buyer_link_request.html", {"form": form})

@@ -483,3 +483,96 @@ def test_mentions_match_the_longest_name_once():
     bo = Stakeholder(name="Bo")
     found = find_mentions("Thanks @ann lee and @Bob, not @Bo!", [ann, ann_lee, bo])
     assert found == [ann_lee, bo]
+
+
+class TestLinkAbuse:
+    """Found in review: what a link must never do."""
+
+    def test_a_link_stops_working_when_the_address_is_changed(self, invite, client, world):
+        from stakeholders.services import stakeholder_update
+
+        stakeholder, path = invite()
+        # Whoever may edit the room points the invited person at someone else's address.
+        stakeholder_update(
+            stakeholder=stakeholder, actor=world.owner, name="Cara", email=world.manager.email,
+            title="", role="other",
+        )  # fmt: skip
+        other = Client()
+        assert other.post(path).status_code == 404
+        assert "_auth_user_id" not in other.session
+
+    def test_changing_an_active_buyers_address_ends_the_old_persons_access(self, client, world):
+        from stakeholders.services import stakeholder_update
+
+        bea = world.room_a1.stakeholders.get(user=world.buyer)
+        stakeholder_update(
+            stakeholder=bea, actor=world.owner, name="Bea's successor",
+            email="successor@buyer-a1.example", title="", role="champion",
+        )  # fmt: skip
+        bea.refresh_from_db()
+        assert (bea.user, bea.access_state) == (None, AccessState.NOT_INVITED)
+        client.force_login(world.buyer)
+        assert client.get(url("room_detail", world.room_a1)).status_code == 404
+
+    def test_a_link_to_an_address_with_a_seller_account_does_not_sign_it_in(self, invite, world):
+        # Organisation A invites the admin of organisation B as a buyer: whoever holds the link
+        # (a forwarded email) must not get organisation B.
+        _, path = invite(email=world.outsider.email, name="Otto Outsider")
+        other = Client()
+        response = other.post(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+        assert "_auth_user_id" not in other.session
+        assert world.outsider.has_usable_password()
+
+    def test_an_unverified_account_made_before_the_invitation_loses_its_password(
+        self, invite, world, django_capture_on_commit_callbacks
+    ):
+        attacker = Client()
+        attacker.post(
+            reverse("account_signup"),
+            {
+                "email": "cara@buyer-a1.example",
+                "password1": "attacker-pass-1",
+                "password2": "attacker-pass-1",
+            },
+        )
+        _, path = invite()
+        assert Client().post(path).status_code == 302
+        user = User.objects.get(email="cara@buyer-a1.example")
+        assert not user.has_usable_password()
+        assert user.emailaddress_set.get().verified
+        attacker.post(
+            reverse("account_login"),
+            {"login": "cara@buyer-a1.example", "password": "attacker-pass-1"},
+        )
+        assert attacker.get(url("room_detail", world.room_a1)).status_code != 200
+
+    def test_someone_never_invited_cannot_let_themselves_in(self, client, world):
+        StakeholderFactory(room=world.room_a1, email="nina@buyer-a1.example")
+        client.post(reverse("buyer_link_request"), {"email": "nina@buyer-a1.example"})
+        assert not BuyerLink.objects.filter(email="nina@buyer-a1.example").exists()
+        assert not [m for m in mail.outbox if m.to == ["nina@buyer-a1.example"]]
+
+    def test_asking_for_links_does_not_end_the_links_someone_has(self, invite, client):
+        _, path = invite()
+        client.post(reverse("buyer_link_request"), {"email": "cara@buyer-a1.example"})
+        assert Client().post(path).status_code == 302
+
+
+def test_user_text_cannot_collect_someone_elses_csrf_token(client, world):
+    from rooms.fragments import CSRF_PLACEHOLDER
+
+    buyer = Client()
+    buyer.force_login(world.buyer)
+    bait = f'x" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}" {CSRF_PLACEHOLDER}'
+    buyer.post(url("room_comment_add", world.room_a1), {"body": bait})
+    client.force_login(world.owner)
+    html = client.get(url("room_detail", world.room_a1)).content.decode()
+    assert CSRF_PLACEHOLDER in html  # shown as written, not swapped for the owner's token
+
+
+def test_the_lost_reason_is_for_sellers(client, world):
+    Room.objects.filter(pk=world.room_a1.pk).update(stage="lost", lost_reason="Too expensive")
+    client.force_login(world.buyer)
+    assert "Too expensive" not in client.get(url("room_detail", world.room_a1)).content.decode()

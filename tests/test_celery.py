@@ -161,3 +161,19 @@ def test_a_real_worker_sends_a_buyer_their_link_and_the_owner_an_alert(real_work
     assert wait_for(lambda: any(m.to == [owner.user.email] for m in mail.outbox))
     alert = next(m for m in mail.outbox if m.to == [owner.user.email])
     assert "opened the room for the first time" in alert.body
+
+
+@pytest.mark.django_db
+def test_the_sweep_waits_for_a_failed_emails_backoff(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        email = queue_test_email()
+    OutboundEmail.objects.update(created_at=email.created_at.replace(year=2000))
+    send = mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("down"))
+    retry = mock.patch.object(email_send, "retry", side_effect=RuntimeError("retried"))
+    with send, retry, contextlib.suppress(RuntimeError):
+        email_send.run(email.pk)
+    with mock.patch.object(email_send, "delay") as delay:
+        assert outbox_sweep() == 0  # still in its backoff
+        OutboundEmail.objects.update(next_attempt_at=email.created_at.replace(year=2000))
+        assert outbox_sweep() == 1
+    assert delay.call_count == 1

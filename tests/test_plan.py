@@ -10,6 +10,7 @@ from django.utils import timezone
 from analytics.models import Event
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Status, Task
+from rooms.fragments import CSRF_PLACEHOLDER
 from rooms.models import Room
 from rooms.services import room_create
 from stakeholders.models import Stakeholder
@@ -591,7 +592,7 @@ class TestFragments:
             client.force_login(user)
             html = client.get(url("room_detail", room)).content.decode()
             in_plan = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-            assert in_plan and "__tandem_csrf_token__" not in html
+            assert in_plan and CSRF_PLACEHOLDER not in html
             tokens.append(set(in_plan))
         assert tokens[0].isdisjoint(tokens[1])
 
@@ -731,3 +732,25 @@ def test_a_templates_tasks_cannot_be_ticked(client, world):
     html = client.get(reverse("template_detail", args=[template.public_id])).content.decode()
     assert 'class="tick"' not in html
     assert client.post(url("task_toggle", template, task_id=task.public_id)).status_code == 404
+
+
+def test_a_date_the_template_cannot_count_back_from_is_a_field_error(client, world):
+    client.force_login(world.owner)
+    response = client.post(
+        reverse("room_create"),
+        {"buyer_company": "Early", "template": "enterprise", "target_date": "0001-01-02"},
+    )
+    assert response.status_code == 400
+    assert "Choose a date this plan" in response.content.decode()
+    assert not Room.objects.filter(buyer_company="Early").exists()
+
+
+def test_a_nul_byte_in_the_search_is_ignored(client, world):
+    client.force_login(world.owner)
+    assert client.get(reverse("home"), {"q": "Buyer\x00 A1"}).status_code == 200
+
+
+def test_an_empty_post_is_a_form_with_errors_not_a_fresh_form(client, world):
+    client.force_login(world.owner)
+    response = client.post(url("room_edit", world.room_a1), {})
+    assert response.status_code == 422

@@ -153,6 +153,10 @@ ACCOUNT_RATE_LIMITS = {
     # Tandem's own: a returning buyer asking for fresh links (allauth.core.ratelimit).
     "buyer_link_request": "10/m/ip",
     "buyer_link_request_email": "3/10m/key",
+    # Invitations send email to addresses someone typed: capped per person.
+    "organisation_invite": "30/h/user",
+    "buyer_invite": "60/h/user",
+    "colleague_invite": "10/h/user",
 }
 
 SESSION_COOKIE_HTTPONLY = True
