@@ -142,7 +142,7 @@ class TestCommands:
         with pytest.raises(CommandError, match="--password"):
             call_command("create_org", "Initech", admin="peter@initech.example")
 
-    def test_seed_demo_is_idempotent_and_prints_the_logins(self, capsys):
+    def test_seed_demo_is_idempotent_and_prints_the_logins(self, capsys, client):
         call_command("seed_demo")
         call_command("seed_demo")
         out = capsys.readouterr().out
@@ -163,3 +163,8 @@ class TestCommands:
             rooms.get(buyer_company="Globex Corporation").tasks.filter(status="done").count() == 6
         )
         assert "password: " in out
+        # The printed buyer's link opens the Globex room, without a password.
+        link = re.findall(r"no password\): (http\S+)", out)[-1]
+        response = client.post(link.replace("http://127.0.0.1:8000", ""))
+        assert response.status_code == 302
+        assert response["Location"].startswith("/rooms/")

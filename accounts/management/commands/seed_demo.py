@@ -11,7 +11,9 @@ from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.services import comment_create, task_set_done
 from rooms.models import Room
 from rooms.services import room_create, room_update_details
+from stakeholders.models import AccessState
 from stakeholders.services import (
+    buyer_invite,
     buyer_link_create,
     buyer_link_url,
     stakeholder_add_buyer,
@@ -59,9 +61,9 @@ class Command(BaseCommand):
         if globex is None:
             globex = self._create_rooms(organisation)
         champion = globex.stakeholders.filter(email="frank@globex.example").first()
-        if champion is None:
+        if champion is None or champion.access_state == AccessState.REVOKED:
             return ""
-        _link, token = buyer_link_create(stakeholder=champion, actor=None)
+        _link, token = buyer_link_create(stakeholder=champion, actor=None, replace=False)
         return buyer_link_url(token)
 
     def _create_rooms(self, organisation: Organisation) -> Room:
@@ -97,6 +99,8 @@ class Command(BaseCommand):
                 room=globex, actor=rep.user, name=name, email=email, title=title, role=role
             )
         stakeholder_add_seller(room=globex, actor=rep.user, member=admin)
+        champion = globex.stakeholders.get(email="frank@globex.example")
+        buyer_invite(stakeholder=champion, actor=rep.user)  # the email lands in var/mail/
         for task in globex.tasks.order_by("due_date")[:6]:
             task_set_done(task=task, done=True, actor=rep.user)
         comment_create(
