@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.models import Room, Stage
+from rooms.services import DETAIL_FIELDS
 
 BLANK = "blank"
 
@@ -86,20 +87,8 @@ class RoomCreateForm(forms.Form):
 class RoomDetailsForm(forms.ModelForm):
     class Meta:
         model = Room
-        fields = [
-            "buyer_company",
-            "accent_colour",
-            "deal_value",
-            "currency",
-            "value_summary",
-            "success_criteria",
-            "business_goal",
-            "business_goal_date",
-            "start_date",
-            "target_date",
-            "buyer_invites",
-            "buyer_domains",
-        ]
+        # A template's name and description are added in __init__.
+        fields = [name for name in DETAIL_FIELDS if name not in {"name", "description"}]
         labels = {"accent_colour": "Accent colour", "deal_value": "Deal value"}
         help_texts = {
             "value_summary": "Two or three sentences, from the buyer's point of view: what "

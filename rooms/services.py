@@ -15,7 +15,9 @@ from rooms.markdown import render_markdown
 from rooms.models import Direction, Room, Stage
 from stakeholders.models import BuyingRole, Side, Stakeholder
 
-DETAIL_FIELDS = {
+# What a seller may change about a room (a template: its name and description too), in the
+# order the details form shows them.
+DETAIL_FIELDS = (
     "name",
     "description",
     "buyer_company",
@@ -30,7 +32,7 @@ DETAIL_FIELDS = {
     "target_date",
     "buyer_invites",
     "buyer_domains",
-}
+)
 
 
 def _seller_stakeholder(room: Room, user: User, position: int = 0) -> Stakeholder:
@@ -124,7 +126,7 @@ def _render_markdown_fields(room: Room) -> None:
 
 @transaction.atomic
 def room_update_details(*, room: Room, actor: User, **changes: Any) -> Room:
-    unknown = set(changes) - DETAIL_FIELDS
+    unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"Not room details: {sorted(unknown)}")
     if room.is_template and not (changes.get("name", room.name) or "").strip():
