@@ -132,6 +132,7 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
         "access": access,
         "room": access.room,
         "task": task,
+        "can_edit": access.can_edit_task(task),
         "comments": comments,
         "comment_form": CommentForm(),
     }

@@ -576,3 +576,15 @@ def test_the_lost_reason_is_for_sellers(client, world):
     Room.objects.filter(pk=world.room_a1.pk).update(stage="lost", lost_reason="Too expensive")
     client.force_login(world.buyer)
     assert "Too expensive" not in client.get(url("room_detail", world.room_a1)).content.decode()
+
+
+def test_a_buyer_is_offered_only_what_they_may_do_on_a_task_page(client, world):
+    room = world.room_a1
+    theirs = TaskFactory(milestone=room.milestones.get(), side="buyer")
+    ours = room.tasks.get(side="seller")
+    client.force_login(world.buyer)
+    html = client.get(url("task_detail", room, task_id=ours.public_id)).content.decode()
+    assert "Mark as done" not in html and ">Edit<" not in html
+    html = client.get(url("task_detail", room, task_id=theirs.public_id)).content.decode()
+    assert "Mark as done" in html and ">Edit<" in html
+    assert ">Your rooms<" in html
