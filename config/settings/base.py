@@ -231,7 +231,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis is the broker when configured; without it, tasks run in-process so that a
 # laptop needs nothing but Python.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
