@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.models import Event
-from notifications.models import BuyerAlertState
+from notifications.models import BuyerAlertState, Kind
 from notifications.services import email_queue
 from rooms.models import Room
 
@@ -69,6 +69,7 @@ def buyer_alert_send_due(*, room_id: int) -> bool:
         key=f"buyer-alert:{room.pk}:{events[-1].pk}",
         to=room.owner.email,
         template="notifications/email/buyer_alert",
+        kind=Kind.ALERTS,
         context={
             "room": room,
             "events": events,

@@ -52,3 +52,22 @@ class BuyerAlertState(models.Model):
 
     def __str__(self) -> str:
         return f"alerts of room {self.room_id}"
+
+
+class Kind(models.TextChoices):
+    """The emails a person may turn off. Invitations and sign-in links are not among them."""
+
+    ALERTS = "alerts", "Buyer activity in my rooms"
+    MENTIONS = "mentions", "When someone @mentions me"
+
+
+class EmailPreference(models.Model):
+    """What one address does not want. Keyed by address, so that a buyer who has never signed
+    in can unsubscribe too."""
+
+    email = models.EmailField(max_length=254, unique=True)
+    muted = models.JSONField(default=list, blank=True)  # a list of Kind values
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} mutes {', '.join(self.muted) or 'nothing'}"

@@ -18,11 +18,21 @@ def email_queue(
     context: dict,
     headers: dict | None = None,
     secret: bool = False,
-) -> OutboundEmail:
+    kind: str = "",
+) -> OutboundEmail | None:
     """Render ``<template>_subject.txt``, ``_message.txt`` and ``_message.html`` and queue them.
 
     Call it inside the transaction that causes the email. The same key twice queues once.
+    An email of a ``kind`` the address has turned off is not queued (None); one that is
+    carries a one-click unsubscribe link and its headers.
     """
+    if kind:
+        from notifications.preferences import unsubscribe_headers, unsubscribe_url, wants
+
+        if not wants(to, kind):
+            return None
+        headers = {**(headers or {}), **unsubscribe_headers(to, kind)}
+        context = {**context, "unsubscribe_url": unsubscribe_url(to, kind)}
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     email, created = OutboundEmail.objects.get_or_create(
         key=key,

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from analytics.services import event_record
+from notifications.models import Kind
+from notifications.preferences import wants
 from notifications.services import email_queue
 from plans.mentions import find_mentions
 from plans.models import Comment, Milestone, Status, Task
@@ -245,6 +247,8 @@ def _notify_mentions(comment: Comment) -> None:
     for person in find_mentions(comment.body, people):
         if comment.author and person.email.lower() == comment.author.email.lower():
             continue
+        if not wants(person.email, Kind.MENTIONS):
+            continue
         if person.side == Side.BUYER:
             if person.access_state not in (AccessState.INVITED, AccessState.ACTIVE):
                 continue
@@ -261,6 +265,7 @@ def _notify_mentions(comment: Comment) -> None:
             key=f"mention:{comment.pk}:{person.pk}",
             to=person.email,
             template="plans/email/mention",
+            kind=Kind.MENTIONS,
             context={"room": room, "comment": comment, "person": person, "url": url},
             secret=person.side == Side.BUYER,
         )

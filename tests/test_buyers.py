@@ -588,3 +588,67 @@ def test_a_buyer_is_offered_only_what_they_may_do_on_a_task_page(client, world):
     html = client.get(url("task_detail", room, task_id=theirs.public_id)).content.decode()
     assert "Mark as done" in html and ">Edit<" in html
     assert ">Your rooms<" in html
+
+
+class TestUnsubscribe:
+    def alert(self, world, django_capture_on_commit_callbacks):
+        buyer = Client()
+        buyer.force_login(world.buyer)
+        with django_capture_on_commit_callbacks(execute=True):
+            buyer.post(url("room_comment_add", world.room_a1), {"body": "Hello"})
+        return [m for m in mail.outbox if m.to == [world.owner.email]]
+
+    def test_every_alert_carries_one_click_unsubscribe_headers(
+        self, world, django_capture_on_commit_callbacks
+    ):
+        [alert] = self.alert(world, django_capture_on_commit_callbacks)
+        assert alert.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        link = alert.extra_headers["List-Unsubscribe"].strip("<>")
+        assert link in alert.body
+        # The mail client POSTs, signed out, without a CSRF token (RFC 8058).
+        client = Client(enforce_csrf_checks=True)
+        response = client.post(link.replace("http://127.0.0.1:8000", ""))
+        assert response.status_code == 200
+        assert "You are unsubscribed" in response.content.decode()
+        mail.outbox.clear()
+        Event.objects.all().delete()
+        from notifications.models import BuyerAlertState
+
+        BuyerAlertState.objects.all().delete()
+        assert self.alert(world, django_capture_on_commit_callbacks) == []
+
+    def test_opening_the_link_asks_before_unsubscribing(
+        self, world, django_capture_on_commit_callbacks
+    ):
+        from notifications.preferences import wants
+
+        [alert] = self.alert(world, django_capture_on_commit_callbacks)
+        link = alert.extra_headers["List-Unsubscribe"].strip("<>")
+        page = Client().get(link.replace("http://127.0.0.1:8000", ""))
+        assert "Stop these emails?" in page.content.decode()
+        assert wants(world.owner.email, "alerts")
+
+    def test_a_tampered_unsubscribe_link_is_404(self, client):
+        assert client.post("/unsubscribe/not-a-token/").status_code == 404
+
+    def test_each_person_chooses_their_emails_on_a_page(self, client, world):
+        from notifications.preferences import wants
+
+        client.force_login(world.buyer)
+        assert client.get(reverse("notification_preferences")).status_code == 200
+        client.post(reverse("notification_preferences"), {"alerts": "on"})
+        assert wants(world.buyer.email, "alerts")
+        assert not wants(world.buyer.email, "mentions")
+
+    def test_a_muted_mention_sends_nothing_and_makes_no_link(
+        self, client, world, django_capture_on_commit_callbacks
+    ):
+        from notifications.preferences import preferences_set
+
+        preferences_set(email="bea@buyer-a1.example", muted={"mentions"})
+        links = BuyerLink.objects.count()
+        client.force_login(world.owner)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url("room_comment_add", world.room_a1), {"body": "@Bea Buyer hi"})
+        assert not [m for m in mail.outbox if m.to == ["bea@buyer-a1.example"]]
+        assert BuyerLink.objects.count() == links

@@ -230,6 +230,11 @@ ROUTES: dict[str, Route] = {
         "public: a made-up token is a 404", public(404), kwargs=lambda ctx: {"token": "made-up"}
     ),
     "buyer_link_request": Route("public", public()),
+    # Email preferences
+    "notification_preferences": Route("signed in, buyers too", signed_in()),
+    "unsubscribe": Route(
+        "public: a tampered token is a 404", public(404), kwargs=lambda ctx: {"token": "bad"}
+    ),
     # Resources: either side shares and opens; sellers reorder and remove anything (a buyer
     # removes only what they shared: this one is the owner's)
     "resource_add_file": Route(
