@@ -1,11 +1,19 @@
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone as dj_timezone
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA zone name such as ``Europe/Paris``."""
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name, such as Europe/Paris.")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -30,9 +38,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField("email address", max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
+    # Blank means "the organisation's": reminders arrive in the morning of this zone.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=dj_timezone.now)
 
     objects = UserManager()
 
@@ -60,6 +70,15 @@ class Organisation(models.Model):
     name = models.CharField(max_length=120)
     buyer_link_days = models.PositiveIntegerField(
         default=30, help_text="How long a buyer's emailed link works."
+    )
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="Where the team works: the default time zone for its people's reminders.",
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        default=2, help_text="How many days before a task's due date its owner is reminded."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -106,7 +125,7 @@ class Membership(models.Model):
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self) -> "InvitationQuerySet":
-        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=dj_timezone.now())
 
 
 class Invitation(models.Model):
@@ -148,7 +167,7 @@ class Invitation(models.Model):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
+        return self.expires_at <= dj_timezone.now()
 
     @property
     def is_pending(self) -> bool:
