@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("rooms.urls")),
     path("", include("notifications.urls")),
+    path("", include("analytics.urls")),
     path("b/", stakeholder_views.buyer_link_request, name="buyer_link_request"),
     path("b/<str:token>/", stakeholder_views.buyer_link, name="buyer_link"),
     path("admin/", admin.site.urls),

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from analytics.models import Event
 from plans.models import Comment, Milestone, Status, Task
 from rooms.access import RoomAccess
 from rooms.models import Resource
@@ -44,7 +43,6 @@ class RoomPage:
     missing_roles: list[str]
     discussion: list[Comment]
     resources: list[Resource]
-    activity: list[Event]
     overdue_count: int
 
     def plan_fingerprint(self) -> tuple:
@@ -113,13 +111,13 @@ def room_fingerprint(access: RoomAccess) -> tuple:
     The page is served from the fragment cache under this key, so the page's data proper
     (``room_page``) is loaded only when something shown has changed. Every column the body
     displays, or derives a figure from, is in here: a column left out would serve a stale page
-    (tests/test_plan.py::TestFragments changes them behind the services' back). Comments and
-    events cannot be edited, so their ids stand for their text.
+    (tests/test_plan.py::TestFragments changes them behind the services' back). Comments
+    cannot be edited, so their ids stand for their text. What changes with every visit (the
+    activity feed, health) is not in the cached body: rooms.http fills it in per request.
     """
     room = access.room
     milestones = room.milestones.order_by("pk")
     comments = access.comments().order_by("pk")
-    events = room.events.values_list("pk", "actor__name", "actor__email")[:15]
     return (
         "room",
         access.audience,
@@ -132,7 +130,6 @@ def room_fingerprint(access: RoomAccess) -> tuple:
         tuple(
             comments.values_list("pk", "task_id", "is_internal", "author__name", "author__email")
         ),
-        tuple(events) if access.is_seller else (),
         # The upload form states the size limit.
         settings.RESOURCE_MAX_BYTES,
         tuple(access.resources().order_by("pk").values_list(*RESOURCE_SHOWN)),
@@ -170,7 +167,7 @@ def mark_overdue(task: Task, today: date) -> Task:
 
 
 def room_page(access: RoomAccess) -> RoomPage:
-    """Queries: stakeholders, milestones, tasks, discussion, resources, activity (sellers)."""
+    """Queries: stakeholders, milestones, tasks, discussion, resources."""
     room = access.room
     today = timezone.localdate()
     stakeholders = list(room.stakeholders.all())
@@ -194,7 +191,6 @@ def room_page(access: RoomAccess) -> RoomPage:
         access.comments().filter(task=None).select_related("author").order_by("created_at", "pk")
     )
     resources = list(access.resources().select_related("created_by").order_by("position", "pk"))
-    activity = recent_activity(access)
     return RoomPage(
         access=access,
         today=today,
@@ -205,16 +201,8 @@ def room_page(access: RoomAccess) -> RoomPage:
         missing_roles=missing,
         discussion=discussion,
         resources=resources,
-        activity=activity,
         overdue_count=overdue,
     )
-
-
-def recent_activity(access: RoomAccess) -> list[Event]:
-    """The activity feed: sellers only (buyers never see it)."""
-    if not access.is_seller:
-        return []
-    return list(access.room.events.select_related("actor")[:15])
 
 
 def milestone_progress(access: RoomAccess, milestone: Milestone) -> tuple[Progress, Progress]:

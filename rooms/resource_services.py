@@ -11,7 +11,9 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from accounts.models import User
+from analytics.recording import view_record
 from analytics.services import event_record
+from rooms.access import RoomAccess
 from rooms.models import Resource, ResourceKind, Room
 from rooms.ordering import move, next_position
 from rooms.uploads import check_upload, clean_name
@@ -132,14 +134,12 @@ def resource_move(*, resource: Resource, direction: str, actor: User) -> bool:
     return moved
 
 
-@transaction.atomic
-def resource_opened(*, resource: Resource, actor: User) -> None:
-    """Opening a file or following a link is recorded (PRODUCT.md section 2)."""
-    event_record(
-        room=resource.room,
-        actor=actor,
-        kind="resource.opened",
-        summary=f"opened “{resource.name}”",
+def resource_opened(*, access: RoomAccess, resource: Resource) -> None:
+    """Opening a file or following a link is recorded (PRODUCT.md section 2) as a view."""
+    view_record(
+        access,
+        "resource.opened",
+        f"opened “{resource.name}”",
+        target=f"resource:{resource.public_id}",
         is_internal=resource.is_internal,
-        resource=str(resource.public_id),
     )

@@ -107,7 +107,7 @@ def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> H
     access = get_room_access(request, room_id, template=False)
     resource = access.get_resource(resource_id)
     if resource.is_link:
-        resource_opened(resource=resource, actor=request.user)
+        resource_opened(access=access, resource=resource)
         return redirect(resource.url)
     file_type = BY_CONTENT_TYPE.get(resource.content_type)
     if file_type is None or not resource.file:
@@ -116,7 +116,7 @@ def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> H
         handle = resource.file.open("rb")
     except OSError:
         raise Http404 from None
-    resource_opened(resource=resource, actor=request.user)
+    resource_opened(access=access, resource=resource)
     response = FileResponse(
         handle,
         as_attachment=not file_type.inline,

@@ -56,6 +56,8 @@ class Stakeholder(models.Model):
         max_length=16, choices=AccessState.choices, default=AccessState.NOT_INVITED
     )
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # The first invitation: a room is stalled when nobody has come a week after it.
+    invited_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -207,7 +207,8 @@ def buyer_invite(*, stakeholder: Stakeholder, actor: User) -> BuyerLink:
     link, token = buyer_link_create(stakeholder=stakeholder, actor=actor)
     if stakeholder.access_state != AccessState.ACTIVE:
         stakeholder.access_state = AccessState.INVITED
-        stakeholder.save(update_fields=["access_state"])
+    stakeholder.invited_at = stakeholder.invited_at or timezone.now()
+    stakeholder.save(update_fields=["access_state", "invited_at"])
     email_queue(
         key=f"buyer-invitation:{link.pk}",
         to=stakeholder.email,
@@ -338,13 +339,13 @@ def buyer_link_redeem(*, token: str) -> Redemption | None:
     stakeholder.save(update_fields=["user", "access_state", "last_seen_at"])
     link.last_used_at = timezone.now()
     link.save(update_fields=["last_used_at"])
-    if first_visit:
-        event_record(
-            room=stakeholder.room,
-            actor=user,
-            kind="buyer.first_visit",
-            summary="opened the room for the first time",
-        )
+    event_record(
+        room=stakeholder.room,
+        actor=user,
+        kind="buyer.first_visit" if first_visit else "invitation.opened",
+        summary="opened the room for the first time" if first_visit else "opened their link",
+        is_internal=False,
+    )
     return Redemption(stakeholder=stakeholder, user=user, sign_in=sign_in)
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any
 
+from celery.schedules import crontab
 from csp.constants import NONCE, SELF
 
 from config.env import (
@@ -244,6 +245,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     "buyer-alert-sweep": {"task": "notifications.tasks.buyer_alert_sweep", "schedule": 60.0},
+    "analytics-rollup-recent": {"task": "analytics.tasks.rollup_recent_task", "schedule": 60.0},
+    "analytics-rollup-catch-up": {
+        "task": "analytics.tasks.rollup_catch_up",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 ORGANISATION_INVITATION_DAYS = env_int("ORGANISATION_INVITATION_DAYS", default=7)

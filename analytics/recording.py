@@ -1,0 +1,125 @@
+"""Recording what people look at, without slowing the page they look at.
+
+A view is a small payload queued to Celery (``analytics.tasks.event_store``); when the broker
+cannot be reached it is written directly, so a view is never lost. The payload carries its
+idempotency key and its time, fixed here: a task retried after a lost acknowledgement inserts
+the same (key, time) pair again and the database ignores it, so nothing is counted twice.
+
+The room page also reports how long it stayed visible: it is given a signed beacon token
+(room, person, the view's key) and posts seconds to ``beacon_record``, which ignores anything
+it cannot trust — a bad number, a forged or stale token, a room the sender can no longer see,
+or a beacon it has already counted.
+"""
+
+import logging
+import math
+import uuid
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.utils import timezone
+
+from analytics.models import TIME_KIND
+from rooms.access import RoomAccess
+
+logger = logging.getLogger("tandem")
+
+BEACON_SALT = "tandem.analytics.beacon"
+# A page left open longer than this stops counting (a tab forgotten overnight is not reading).
+BEACON_MAX_AGE = timedelta(hours=12)
+BEACON_MAX_SECONDS = 30 * 60  # per beacon: the script reports at every hide
+BEACON_MAX_SEQUENCE = 200
+
+
+def view_record(
+    access: RoomAccess, kind: str, summary: str, *, target: str = "", is_internal: bool = False
+) -> dict:
+    """Queue the view of a room, task or resource by the person behind ``access``.
+
+    ``target`` names what was opened (``task:<public id>``, ``resource:<public id>``).
+    """
+    room = access.room
+    payload = {
+        "public_id": str(uuid.uuid4()),
+        "created_at": timezone.now().isoformat(),
+        "organisation_id": room.organisation_id,
+        "room_id": room.pk,
+        "actor_id": access.user.pk,
+        "actor_side": access.audience,
+        "stakeholder_id": access.buyer.pk if access.buyer else None,
+        "kind": kind,
+        "summary": summary[:300],
+        "data": {"target": target} if target else {},
+        "is_internal": is_internal,
+    }
+    event_queue(payload)
+    return payload
+
+
+def event_queue(payload: dict) -> None:
+    from analytics.tasks import event_store, event_store_now
+
+    try:
+        event_store.apply_async(args=[payload], retry=False)
+    except Exception:  # the broker is unreachable: write it here rather than lose it
+        logger.warning("event %s written directly: broker unavailable", payload["public_id"])
+        event_store_now(payload)
+
+
+def beacon_token(view: dict) -> str:
+    """What the page sends back with its seconds: who viewed which room, in which view."""
+    return signing.dumps(
+        {
+            "r": view["room_id"],
+            "u": view["actor_id"],
+            "v": view["public_id"],
+            "t": view["created_at"],
+        },
+        salt=BEACON_SALT,
+        compress=True,
+    )
+
+
+def beacon_seconds(raw: object) -> int | None:
+    """A whole number of seconds in 1..BEACON_MAX_SECONDS, or None."""
+    try:
+        seconds = float(str(raw))
+    except ValueError:
+        return None
+    if not math.isfinite(seconds) or not 1 <= seconds <= BEACON_MAX_SECONDS:
+        return None
+    return round(seconds)
+
+
+def beacon_record(access: RoomAccess, *, token: str, sequence: object, seconds: object) -> bool:
+    """Count the seconds a room page stayed visible. False when the beacon is ignored."""
+    try:
+        claims = signing.loads(token, salt=BEACON_SALT, max_age=BEACON_MAX_AGE)
+        seq = int(str(sequence))
+        view_id = uuid.UUID(str(claims["v"]))
+        viewed_at = datetime.fromisoformat(str(claims["t"]))
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        return False
+    counted = beacon_seconds(seconds)
+    if counted is None or not 0 <= seq < BEACON_MAX_SEQUENCE:
+        return False
+    if claims.get("r") != access.room.pk or claims.get("u") != access.user.pk:
+        return False
+    # The same view and sequence make the same key and time: a replay is ignored on insert.
+    room = access.room
+    event_queue(
+        {
+            "public_id": str(uuid.uuid5(view_id, str(seq))),
+            "created_at": viewed_at.isoformat(),
+            "organisation_id": room.organisation_id,
+            "room_id": room.pk,
+            "actor_id": access.user.pk,
+            "actor_side": access.audience,
+            "stakeholder_id": access.buyer.pk if access.buyer else None,
+            "kind": TIME_KIND,
+            "summary": f"spent {counted} s on the room",
+            "data": {"view": str(view_id)},
+            "seconds": counted,
+        }
+    )
+    return True

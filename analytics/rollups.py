@@ -1,0 +1,183 @@
+"""Daily rollups: per room, day and person, what dashboards read instead of the raw events.
+
+Rules (the numbers tests/test_analytics.py checks):
+- A *view* is an event of ``VIEW_KINDS``; ``room.time`` events add their seconds; every other
+  event by a person is an *action*.
+- A *visit* starts with a view that has no earlier view by the same person in the same room
+  within ``VISIT_GAP`` (30 minutes); so views 10 minutes apart are one visit, even across
+  midnight (the visit counts on the day it started).
+- Days are UTC dates of when the event happened.
+
+A rollup is always rebuilt from the events, never incremented: rebuilding twice, or at the
+same time from two workers, gives the same rows. ``rollup_rebuild`` rebuilds a range of days
+for some rooms (or all); the event task asks for a rebuild of its room and day a few seconds
+later, a beat task every minute rebuilds what was stored in the last minutes, and a nightly
+one the last days, so a lost message costs minutes, never a count.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models.fields.json import KT
+from django.db.models.functions import TruncDate
+
+from analytics.models import TIME_KIND, VIEW_KINDS, DailyActivity, Event
+from stakeholders.models import Stakeholder
+
+VISIT_GAP = timedelta(minutes=30)
+
+
+@dataclass
+class Tally:
+    side: str = ""
+    stakeholder_id: int | None = None
+    views: int = 0
+    visits: int = 0
+    seconds: int = 0
+    actions: int = 0
+    opened: dict[str, int] = field(default_factory=dict)
+    last_at: datetime | None = None
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def rollup_rebuild(start: date, end: date, room_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the rollups of the days ``start`` to ``end`` (inclusive). Returns rows written."""
+    rooms = None if room_ids is None else sorted(set(room_ids))
+    events = Event.objects.filter(
+        created_at__gte=day_start(start) - VISIT_GAP,
+        created_at__lt=day_start(end + timedelta(days=1)),
+        actor__isnull=False,
+    )
+    if rooms is not None:
+        events = events.filter(room_id__in=rooms)
+    rows = events.order_by("room_id", "actor_id", "created_at").values_list(
+        "organisation_id",
+        "room_id",
+        "actor_id",
+        "actor_side",
+        "stakeholder_id",
+        "kind",
+        "created_at",
+        "seconds",
+        KT("data__target"),
+    )
+    tallies: dict[tuple[int, int, date], Tally] = defaultdict(Tally)
+    organisations: dict[int, int] = {}
+    last_view: tuple[int, int, datetime] | None = None
+    for org_id, room_id, actor_id, side, stakeholder_id, kind, at, seconds, target in rows.iterator(
+        chunk_size=5000
+    ):
+        is_view = kind in VIEW_KINDS
+        starts_visit = is_view and not (
+            last_view is not None
+            and last_view[:2] == (room_id, actor_id)
+            and at - last_view[2] <= VISIT_GAP
+        )
+        if is_view:
+            last_view = (room_id, actor_id, at)
+        day = utc_day(at)
+        if day < start:
+            continue  # read only to know whether the first views of the range start a visit
+        organisations[room_id] = org_id
+        tally = tallies[(room_id, actor_id, day)]
+        tally.side = side or tally.side
+        tally.stakeholder_id = stakeholder_id or tally.stakeholder_id
+        if is_view:
+            tally.views += 1
+            tally.visits += starts_visit
+            if target:
+                tally.opened[target] = tally.opened.get(target, 0) + 1
+        elif kind == TIME_KIND:
+            tally.seconds += seconds
+        else:
+            tally.actions += 1
+        tally.last_at = at if tally.last_at is None else max(tally.last_at, at)
+    _fill_stakeholders(tallies)
+    objects = [
+        DailyActivity(
+            organisation_id=organisations[room_id],
+            room_id=room_id,
+            day=day,
+            user_id=actor_id,
+            stakeholder_id=tally.stakeholder_id,
+            side=tally.side,
+            views=tally.views,
+            visits=tally.visits,
+            seconds=tally.seconds,
+            actions=tally.actions,
+            opened=tally.opened,
+            last_at=tally.last_at,
+        )
+        for (room_id, actor_id, day), tally in tallies.items()
+    ]
+    stale = DailyActivity.objects.filter(day__gte=start, day__lte=end)
+    if rooms is not None:
+        stale = stale.filter(room_id__in=rooms)
+    with transaction.atomic():
+        stale.delete()
+        # An upsert: a rebuild of the same days committing meanwhile is not an error.
+        DailyActivity.objects.bulk_create(
+            objects,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["room", "day", "user"],
+            update_fields=[
+                "stakeholder",
+                "side",
+                "views",
+                "visits",
+                "seconds",
+                "actions",
+                "opened",
+                "last_at",
+            ],
+        )
+    return len(objects)
+
+
+def _fill_stakeholders(tallies: dict[tuple[int, int, date], Tally]) -> None:
+    """Events written by services know the person, not always their stakeholder."""
+    missing = {key[:2] for key, tally in tallies.items() if tally.stakeholder_id is None}
+    if not missing:
+        return
+    found = {
+        (room_id, user_id): pk
+        for room_id, user_id, pk in Stakeholder.objects.filter(
+            room_id__in={room_id for room_id, _ in missing}, user_id__isnull=False
+        ).values_list("room_id", "user_id", "pk")
+    }
+    for (room_id, actor_id, _), tally in tallies.items():
+        if tally.stakeholder_id is None:
+            tally.stakeholder_id = found.get((room_id, actor_id))
+
+
+def rollup_refresh(room_days: Iterable[tuple[int, date]]) -> int:
+    """Rebuild the given (room, day) pairs: one rebuild per room over its days."""
+    days_by_room: dict[int, list[date]] = defaultdict(list)
+    for room_id, day in room_days:
+        days_by_room[room_id].append(day)
+    return sum(
+        rollup_rebuild(min(days), max(days), [room_id]) for room_id, days in days_by_room.items()
+    )
+
+
+def rollup_recent(since: datetime) -> int:
+    """Rebuild every room and day that received events stored since ``since``."""
+    touched = (
+        Event.objects.filter(stored_at__gte=since)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values_list("room_id", "day")
+        .order_by()
+        .distinct()
+    )
+    return rollup_refresh(touched)

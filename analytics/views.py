@@ -1,0 +1,90 @@
+"""The manager dashboard, a room's analytics, the live activity feed and the time beacon."""
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthedRequest
+from analytics import charts
+from analytics.health import HEALTH_LABELS
+from analytics.recording import beacon_record
+from analytics.selectors import SORTS, activity_feed, dashboard, room_analytics
+from rooms.access import get_room_access, get_room_access_for_seller, require_membership
+from rooms.models import Stage
+
+
+@login_required
+@require_GET
+def dashboard_view(request: AuthedRequest) -> HttpResponse:
+    """Every room of the organisation for managers and admins; a rep's own rooms for a rep."""
+    membership = require_membership(request)
+    owner = request.GET.get("owner", "")[:64]
+    stage = request.GET.get("stage", Stage.ACTIVE)
+    stage = stage if stage in Stage.values else ""
+    health = request.GET.get("health", "")
+    health = health if health in HEALTH_LABELS else ""
+    sort = request.GET.get("sort", "health")
+    sort = sort if sort.lstrip("-") in SORTS else "health"
+    board = dashboard(membership, owner=owner, stage=stage, health=health, sort=sort)
+    context = {
+        "membership": membership,
+        "board": board,
+        "filters": {"owner": owner, "stage": stage, "health": health, "sort": sort},
+        "stages": Stage.choices,
+        "healths": list(HEALTH_LABELS.items()),
+        "engagement_chart": charts.weekly_bars(board.weeks),
+        "health_chart": charts.health_bar(board.health_counts),
+        "slip_chart": charts.slip_bars(board.rows),
+    }
+    return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def room_analytics_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = get_room_access_for_seller(request, room_id)
+    report = room_analytics(access)
+    context = {
+        "access": access,
+        "room": access.room,
+        "report": report,
+        "insights": report.health,
+        "people": [(person, charts.sparkline(person.per_day)) for person in report.people],
+    }
+    return render(request, "analytics/room_analytics.html", context)
+
+
+@login_required
+@require_GET
+def activity_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    """The feed, polled by the room page: 204 (nothing to swap) until something is newer."""
+    access = get_room_access_for_seller(request, room_id)
+    try:
+        after = max(0, int(request.GET.get("after", "0")))
+    except ValueError:
+        after = 0
+    if after and not activity_feed(access, after=after, limit=1):
+        return HttpResponse(status=204)
+    context = {"access": access, "activity": activity_feed(access)}
+    return render(request, "analytics/activity.html", context)
+
+
+@login_required
+@require_POST
+def beacon_view(request: HttpRequest, room_id: UUID) -> HttpResponse:
+    """Seconds a room page stayed visible. Always 204: a beacon's answer is never read, and it
+    tells nobody whether the room exists; what cannot be trusted is simply not counted."""
+    try:
+        access = get_room_access(request, room_id, template=False)
+    except Http404:  # outsiders, revoked buyers, templates: ignored, not an error
+        return HttpResponse(status=204)
+    beacon_record(
+        access,
+        token=request.POST.get("token", ""),
+        sequence=request.POST.get("seq", ""),
+        seconds=request.POST.get("seconds", ""),
+    )
+    return HttpResponse(status=204)
