@@ -44,11 +44,11 @@ class Chart:
 
 def weekly_bars(weeks: list) -> Chart:
     """Buyer visits per week, oldest on the left."""
-    height, top, bottom, left = 200, 12, 28, 36
+    width, height, top, bottom, left = 1000, 210, 16, 28, 36
     plot_h = height - top - bottom
     peak = _nice_max(max((w.visits for w in weeks), default=0))
-    slot = (WIDTH - left) / max(len(weeks), 1)
-    chart = Chart(WIDTH, height, empty=not any(w.visits for w in weeks))
+    slot = (width - left) / max(len(weeks), 1)
+    chart = Chart(width, height, empty=not any(w.visits for w in weeks))
     for i, week in enumerate(weeks):
         h = plot_h * week.visits / peak
         chart.bars.append(
@@ -84,7 +84,16 @@ def health_bar(counts: dict[str, int]) -> Chart:
         w = WIDTH * n / total
         label = HEALTH_LABELS[state]
         chart.bars.append(
-            Bar(x, 0, w, 36, label, n, f"{label}: {n} room{'s' if n != 1 else ''}", state)
+            Bar(
+                x,
+                0,
+                w,
+                36,
+                label,
+                n,
+                f"{label}: {n} room{'s' if n != 1 else ''}",
+                HEALTH_TONES[state],
+            )
         )
         x += w
     chart.label = "Rooms by health: " + ", ".join(f"{b.label} {b.value}" for b in chart.bars)
@@ -92,6 +101,7 @@ def health_bar(counts: dict[str, int]) -> Chart:
 
 
 SLIP_ROOMS = 12
+SLIP_WIDTH = 440
 
 
 def slip_bars(rows: list) -> Chart:
@@ -103,10 +113,10 @@ def slip_bars(rows: list) -> Chart:
     ]
     with_forecast.sort(key=lambda r: -(r.health.forecast.slip_days or 0))
     shown = with_forecast[:SLIP_ROOMS]
-    row_h, left, right = 26, 180, 70
-    chart = Chart(WIDTH, max(row_h * len(shown), row_h), empty=not shown)
+    width, row_h, left, right = SLIP_WIDTH, 26, 150, 56
+    chart = Chart(width, max(row_h * len(shown), row_h), empty=not shown)
     reach = max((abs(r.health.forecast.slip_days) for r in shown), default=1) or 1
-    plot_w = WIDTH - left - right
+    plot_w = width - left - right
     has_negative = any(r.health.forecast.slip_days < 0 for r in shown)
     zero = left + (plot_w / 2 if has_negative else 0)
     scale = (plot_w / 2 if has_negative else plot_w) / reach

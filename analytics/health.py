@@ -131,7 +131,7 @@ def health(facts: RoomFacts, plan: Forecast, now: datetime) -> Health:
         return Health(ON_TRACK, f"Invited {_days((today - timezone.localdate(invited)).days)} ago.")
     if plan.date is None:
         return Health(ON_TRACK, "Buyers active; not enough completed tasks for a forecast.")
-    return Health(ON_TRACK, f"Forecast on or before the target date ({plan.summary.lower()}).")
+    return Health(ON_TRACK, f"Forecast {plan.summary.lower()}.")
 
 
 def room_facts(rooms: Iterable[Room], now: datetime | None = None) -> dict[int, RoomFacts]:

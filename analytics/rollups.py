@@ -116,7 +116,7 @@ def rollup_rebuild(start: date, end: date, room_ids: Iterable[int] | None = None
             seconds=tally.seconds,
             actions=tally.actions,
             opened=tally.opened,
-            last_at=tally.last_at,
+            last_at=tally.last_at or day_start(day),
         )
         for (room_id, actor_id, day), tally in tallies.items()
     ]

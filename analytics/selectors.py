@@ -114,13 +114,17 @@ def engagement_by_room(room_ids: list[int], today: date) -> dict[int, Engagement
             seconds_30=Sum("seconds"),
         )
     )
-    result = {
+    return {
         row["room_id"]: Engagement(
-            **{k: v or 0 for k, v in row.items() if k != "room_id"},
+            visits_7=row["visits_7"] or 0,
+            visits_30=row["visits_30"] or 0,
+            visitors_7=row["visitors_7"],
+            visitors_30=row["visitors_30"],
+            views_30=row["views_30"] or 0,
+            seconds_30=row["seconds_30"] or 0,
         )
         for row in rows
     }
-    return result
 
 
 def dashboard(
@@ -241,7 +245,7 @@ def room_analytics(access: RoomAccess, now: datetime | None = None) -> RoomAnaly
     people: dict[int, PersonAnalytics] = {}
     opened: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rollups:
-        stakeholder = stakeholders.get(row.stakeholder_id) or by_user.get(row.user_id)
+        stakeholder = stakeholders.get(row.stakeholder_id or 0) or by_user.get(row.user_id)
         person = people.get(row.user_id)
         if person is None:
             name = stakeholder.name if stakeholder else row.user.get_full_name()

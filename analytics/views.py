@@ -15,6 +15,19 @@ from analytics.selectors import SORTS, activity_feed, dashboard, room_analytics
 from rooms.access import get_room_access, get_room_access_for_seller, require_membership
 from rooms.models import Stage
 
+COLUMNS = [
+    ("room", "Room"),
+    ("owner", "Owner"),
+    ("stage", "Stage"),
+    ("progress", "Progress"),
+    ("health", "Health"),
+    ("slip", "Forecast"),
+    ("visits7", "Visits 7/30 d"),
+    ("visitors", "Buyers"),
+    ("last", "Last buyer"),
+    ("overdue", "Overdue"),
+]
+
 
 @login_required
 @require_GET
@@ -29,7 +42,16 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
     sort = request.GET.get("sort", "health")
     sort = sort if sort.lstrip("-") in SORTS else "health"
     board = dashboard(membership, owner=owner, stage=stage, health=health, sort=sort)
+    sort_key, sort_desc = sort.lstrip("-"), sort.startswith("-")
+    # A column's link sorts by it; the column already sorted by flips its direction.
+    columns = [
+        (key, label, f"-{key}" if key == sort_key and not sort_desc else key)
+        for key, label in COLUMNS
+    ]
     context = {
+        "columns": columns,
+        "sort_key": sort_key,
+        "sort_desc": sort_desc,
         "membership": membership,
         "board": board,
         "filters": {"owner": owner, "stage": stage, "health": health, "sort": sort},

@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
+from analytics.recording import view_record
+from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
 from plans.models import Milestone, Task
-from plans.selectors import comment_counts, mark_overdue, milestone_progress, recent_activity
+from plans.selectors import comment_counts, mark_overdue, milestone_progress
 from plans.services import (
     comment_create,
     milestone_create,
@@ -127,6 +129,10 @@ def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpR
 def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     access = get_room_access(request, room_id)
     task = access.get_task(task_id)
+    if not access.room.is_template:
+        summary = f"opened the task “{task.title}”"
+        target = f"task:{task.public_id}"
+        view_record(access, "task.viewed", summary, target=target, is_internal=task.is_internal)
     comments = access.comments().filter(task=task).select_related("author")
     context = {
         "access": access,
@@ -178,7 +184,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
         "milestone": task.milestone,
         "milestone_progress": milestone_progress_,
         "plan_progress": plan_progress,
-        "activity": recent_activity(access),
+        "activity": activity_feed(access),
     }
     return render(request, "plans/task_toggled.html", context)
 

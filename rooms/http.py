@@ -10,6 +10,8 @@ from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
 
 from accounts.http import AuthedRequest
+from analytics.health import room_health
+from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, TaskForm
 from plans.selectors import RoomPage, room_fingerprint, room_page
 from rooms.access import RoomAccess
@@ -50,12 +52,21 @@ def people_html(page: RoomPage, *, oob: bool = False) -> SafeString:
     return fragment(name, (page.people_fingerprint(), oob), context)
 
 
-def activity_html(page: RoomPage) -> str:
+def activity_html(page: RoomPage, *, oob: bool = True) -> str:
     """The activity feed, out of band, so that an edit in place shows up in it at once."""
-    if not page.access.is_seller or page.access.room.is_template:
+    access = page.access
+    if not access.is_seller or access.room.is_template:
         return ""
-    context = {"activity": page.activity, "oob": True}
-    return render_to_string("rooms/room_detail.html#activity", context)
+    context = {"activity": activity_feed(access), "access": access, "oob": oob}
+    return render_to_string("analytics/activity.html", context)
+
+
+def insights_html(access: RoomAccess) -> str:
+    """Health and forecast: they move with every buyer visit, so never from the cache."""
+    if not access.is_seller or access.room.is_template:
+        return ""
+    context = {"insights": room_health(access.room), "access": access}
+    return render_to_string("analytics/insights.html", context)
 
 
 def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
@@ -74,11 +85,19 @@ def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
             "link_form": ResourceLinkForm(auto_id="id_link_%s"),
         }
 
-    html = fragment("rooms/room_detail.html#body", room_fingerprint(access), context)
-    return personalise(request, html.replace(YOUR_TASKS_SLOT, your_tasks_html(access), 1))
+    html: str = fragment("rooms/room_detail.html#body", room_fingerprint(access), context)
+    html = html.replace(YOUR_TASKS_SLOT, your_tasks_html(access), 1)
+    if access.is_seller and not room.is_template:
+        html = html.replace(INSIGHTS_SLOT, insights_html(access), 1)
+        feed = {"activity": activity_feed(access), "access": access}
+        html = html.replace(ACTIVITY_SLOT, render_to_string("analytics/activity.html", feed), 1)
+    return personalise(request, html)
 
 
+# What the cached body leaves to each request: a buyer's own tasks; a seller's live figures.
 YOUR_TASKS_SLOT = "<!-- tandem:your-tasks -->"
+INSIGHTS_SLOT = "<!-- tandem:insights -->"
+ACTIVITY_SLOT = "<!-- tandem:activity -->"
 
 
 def your_tasks_html(access: RoomAccess) -> str:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import get_current_membership
 from accounts.http import AuthedRequest
+from analytics.recording import beacon_token, view_record
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.access import (
     buyer_rooms,
@@ -112,6 +113,10 @@ def room_create_view(request: AuthedRequest) -> HttpResponse:
 def _room_page(request: AuthedRequest, room_id: UUID, *, template: bool) -> HttpResponse:
     access = get_room_access(request, room_id, template=template)
     context = {"room": access.room, "body_html": room_body_html(request, access)}
+    if not template:
+        # Queued, not written: the page does not wait for the database (analytics.recording).
+        view = view_record(access, "room.viewed", "opened the room")
+        context["beacon_token"] = beacon_token(view)
     return render(request, "rooms/room_detail.html", context)
 
 

@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import Membership, Organisation, Role, User
+from analytics.selectors import dashboard
 from rooms.models import Room
 
 pytestmark = pytest.mark.django_db
@@ -156,12 +157,23 @@ class TestCommands:
         assert out.count("rep@northwind.example") == 2
         rooms = Room.objects.filter(organisation__name="Northwind Software")
         assert sorted(rooms.values_list("buyer_company", flat=True)) == [
+            "Acme Logistics",
             "Globex Corporation",
             "Initech",
+            "Umbrella Health",
         ]
-        assert (
-            rooms.get(buyer_company="Globex Corporation").tasks.filter(status="done").count() == 6
-        )
+        # A few weeks of history, so that the dashboard shows each state for a reason.
+        manager = Membership.objects.get(role=Role.MANAGER)
+        board = {row.room.buyer_company: row for row in dashboard(manager).rows}
+        states = {name: row.health.health.state for name, row in board.items()}
+        assert states == {
+            "Globex Corporation": "on_track",
+            "Acme Logistics": "at_risk",
+            "Initech": "stalled",
+            "Umbrella Health": "stalled",
+        }
+        assert board["Globex Corporation"].engagement.visitors_30 == 3
+        assert board["Globex Corporation"].health.forecast.date is not None
         assert "password: " in out
         # The printed buyer's link opens the Globex room, without a password.
         link = re.findall(r"no password\): (http\S+)", out)[-1]

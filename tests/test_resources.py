@@ -347,7 +347,7 @@ class TestDownloads:
             "opened “Deck”",
             False,
         )
-        assert event.data == {"resource": str(resource.public_id)}
+        assert event.data == {"target": f"resource:{resource.public_id}"}
         assert "opened “Deck”" in seller.get(url("room_detail", world.room_a1)).content.decode()
 
     def test_a_file_missing_from_storage_is_a_404(self, seller, world, media):

@@ -230,6 +230,12 @@ ROUTES: dict[str, Route] = {
         "public: a made-up token is a 404", public(404), kwargs=lambda ctx: {"token": "made-up"}
     ),
     "buyer_link_request": Route("public", public()),
+    # Analytics: sellers only; a beacon answers 204 to everyone (it tells nothing) and counts
+    # only what the sender may see (tests/test_analytics.py)
+    "dashboard": Route("any member, of their own organisation", any_member()),
+    "room_analytics": Route("room seller", room_seller(), kwargs=ROOM),
+    "room_activity": Route("room seller", room_seller(), kwargs=ROOM),
+    "room_beacon": Route("signed in: always 204", signed_in(204), method="post", kwargs=ROOM),
     # Email preferences
     "notification_preferences": Route("signed in, buyers too", signed_in()),
     "unsubscribe": Route(

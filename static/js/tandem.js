@@ -1,4 +1,5 @@
-// Tandem's only script of its own: say so when an in-place action fails, instead of nothing.
+// Tandem's only script of its own: say so when an in-place action fails, instead of nothing;
+// and tell the room how long its page stayed visible (analytics.recording).
 (function () {
   "use strict";
   function flash(text) {
@@ -28,4 +29,39 @@
   document.addEventListener("htmx:sendError", function () {
     flash("Tandem cannot be reached. Check your connection and try again.");
   });
+})();
+
+(function () {
+  "use strict";
+  var beacon = document.getElementById("tandem-beacon");
+  if (!beacon || !navigator.sendBeacon) {
+    return;
+  }
+  var visibleSince = document.visibilityState === "visible" ? Date.now() : null;
+  var sequence = 0;
+  function report() {
+    if (visibleSince === null) {
+      return;
+    }
+    var seconds = Math.round((Date.now() - visibleSince) / 1000);
+    visibleSince = null;
+    if (seconds < 1) {
+      return;
+    }
+    var form = new FormData();
+    form.append("token", beacon.dataset.token);
+    form.append("seq", String(sequence));
+    form.append("seconds", String(Math.min(seconds, 1800)));
+    form.append("csrfmiddlewaretoken", beacon.dataset.csrf);
+    sequence += 1;
+    navigator.sendBeacon(beacon.dataset.url, form);
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      report();
+    } else if (visibleSince === null) {
+      visibleSince = Date.now();
+    }
+  });
+  window.addEventListener("pagehide", report);
 })();

@@ -1,3 +1,4 @@
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -7,20 +8,25 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import organisation_create, user_create_verified
+from analytics.models import Event
+from analytics.rollups import rollup_rebuild
 from plans.builtin_templates import BUILTIN_TEMPLATES
+from plans.models import Task
 from plans.services import comment_create, task_set_done
 from rooms.models import Room
 from rooms.services import room_create, room_update_details
-from stakeholders.models import AccessState
+from stakeholders.models import AccessState, Stakeholder
 from stakeholders.services import (
     buyer_invite,
     buyer_link_create,
+    buyer_link_redeem,
     buyer_link_url,
     stakeholder_add_buyer,
     stakeholder_add_seller,
 )
 
 DEMO_ORGANISATION = "Northwind Software"
+HISTORY_DAYS = 35
 GLOBEX = "Globex Corporation"
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - printed on purpose, for a local demo only
 DEMO_PEOPLE = [
@@ -109,10 +115,178 @@ class Command(BaseCommand):
             body="Welcome, Globex team! This is our shared plan to go-live. Shout if a date is "
             "off.",
         )
-        room_create(
+        initech = room_create(
             membership=rep,
             buyer_company="Initech",
             target_date=today + timedelta(days=25),
             template=BUILTIN_TEMPLATES["smb"],
         )
+        manager = Membership.objects.get(organisation=organisation, role=Role.MANAGER)
+        acme = room_create(
+            membership=manager,
+            buyer_company="Acme Logistics",
+            target_date=today + timedelta(days=21),
+            template=BUILTIN_TEMPLATES["enterprise"],
+        )
+        umbrella = room_create(
+            membership=admin,
+            buyer_company="Umbrella Health",
+            target_date=today + timedelta(days=40),
+            template=BUILTIN_TEMPLATES["onboarding"],
+        )
+        DemoHistory(today).seed(globex, initech, acme, umbrella)
         return globex
+
+
+class DemoHistory:
+    """A few weeks of believable history, so the dashboard shows something true on `make run`:
+    Globex busy and ahead of plan, Acme behind its target, Initech invited but never opened,
+    Umbrella with a buyer gone quiet. Events are written as they would have been then, and
+    the rollups rebuilt from them (analytics.rollups), exactly as the workers do."""
+
+    def __init__(self, today):
+        self.today = today
+        self.now = timezone.now()
+        self.random = random.Random(2026)  # noqa: S311 - demo data, not security
+        self.events: list[Event] = []
+
+    def seed(self, globex: Room, initech: Room, acme: Room, umbrella: Room) -> None:
+        rep = globex.owner
+        self._started(globex, days_ago=HISTORY_DAYS, completions=7)
+        self._started(acme, days_ago=HISTORY_DAYS, completions=4)
+        self._started(umbrella, days_ago=HISTORY_DAYS, completions=5)
+        self._started(initech, days_ago=12, completions=0)
+        globex_buyers = self._buyers_in(globex)
+        # Frank (champion) three times a week; Hank now and then; Mindy only early on.
+        pace = {"frank@globex.example": 0.45, "hank@globex.example": 0.12}
+        for stakeholder, user in globex_buyers:
+            quiet_after = 15 if stakeholder.email == "mindy@globex.example" else 0
+            self._visits(globex, stakeholder, user, pace.get(stakeholder.email, 0.3), quiet_after)
+        acme_buyer = self._buyer(acme, "Wile Coyote", "wile@acme.example", "champion", rep)
+        self._visits(acme, *acme_buyer, chance=0.2)
+        umbrella_buyer = self._buyer(
+            umbrella, "Alice Abernathy", "alice@umbrella.example", "champion", rep
+        )
+        self._visits(umbrella, *umbrella_buyer, chance=0.35, quiet_after=18)
+        initech_buyer = stakeholder_add_buyer(
+            room=initech,
+            actor=rep,
+            name="Peter Gibbons",
+            email="peter@initech.example",
+            title="Product Manager",
+            role="champion",
+        )
+        buyer_invite(stakeholder=initech_buyer, actor=rep)
+        Stakeholder.objects.filter(pk=initech_buyer.pk).update(
+            invited_at=self.now - timedelta(days=10)
+        )
+        # Overdue work on the buyer's side at Acme.
+        late = acme.tasks.filter(side="buyer").exclude(status="done").order_by("due_date", "pk")
+        late_ids = list(late.values_list("pk", flat=True)[:2])
+        Task.objects.filter(pk__in=late_ids).update(due_date=self.today - timedelta(days=4))
+        # The buyers' first visits happened when the history starts, not now.
+        opened = self.now - timedelta(days=HISTORY_DAYS)
+        rooms = [globex, acme, umbrella]
+        Event.objects.filter(room__in=rooms, kind="buyer.first_visit").update(
+            created_at=opened, stored_at=opened
+        )
+        Stakeholder.objects.filter(room__in=rooms, last_seen_at__isnull=False).update(
+            last_seen_at=opened
+        )
+        Event.objects.bulk_create(self.events, batch_size=1000)
+        rollup_rebuild(self.today - timedelta(days=HISTORY_DAYS + 1), self.today)
+
+    def _started(self, room: Room, *, days_ago: int, completions: int) -> None:
+        """The room began ``days_ago``; its first tasks were done over that time."""
+        Room.objects.filter(pk=room.pk).update(start_date=self.today - timedelta(days=days_ago))
+        room.refresh_from_db()
+        todo = room.tasks.exclude(status="done").order_by("due_date", "pk")
+        for task in list(todo[:completions]):
+            task_set_done(task=task, done=True, actor=room.owner)
+        done = list(room.tasks.filter(status="done").order_by("due_date", "pk"))
+        for i, task in enumerate(done):
+            days = days_ago - 3 - (i * (days_ago - 4)) // max(1, len(done))
+            hours = self.random.randint(1, 8)
+            Task.objects.filter(pk=task.pk).update(
+                completed_at=self.now - timedelta(days=max(days, 1), hours=hours)
+            )
+
+    def _buyers_in(self, room: Room) -> list[tuple[Stakeholder, User]]:
+        return [
+            self._activate(stakeholder)
+            for stakeholder in room.stakeholders.filter(side="buyer").order_by("pk")
+        ]
+
+    def _buyer(
+        self, room: Room, name: str, email: str, role: str, actor: User
+    ) -> tuple[Stakeholder, User]:
+        stakeholder = stakeholder_add_buyer(
+            room=room, actor=actor, name=name, email=email, role=role
+        )
+        return self._activate(stakeholder)
+
+    def _activate(self, stakeholder: Stakeholder) -> tuple[Stakeholder, User]:
+        """The buyer opened their link once (the link's own rules make their user)."""
+        if stakeholder.access_state == AccessState.NOT_INVITED:
+            buyer_invite(stakeholder=stakeholder, actor=stakeholder.room.owner)
+        _link, token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
+        redemption = buyer_link_redeem(token=token)
+        assert redemption is not None  # noqa: S101 - a fresh link always redeems
+        Stakeholder.objects.filter(pk=stakeholder.pk).update(
+            invited_at=self.now - timedelta(days=HISTORY_DAYS)
+        )
+        return redemption.stakeholder, redemption.user
+
+    def _visits(self, room, stakeholder, user, chance: float, quiet_after: int = 0) -> None:
+        tasks = list(room.tasks.filter(is_internal=False).values_list("public_id", "title"))
+        for days_ago in range(HISTORY_DAYS, 0, -1):
+            if quiet_after and days_ago < quiet_after:
+                break
+            if self.random.random() > chance:
+                continue
+            at = self.now - timedelta(days=days_ago, hours=self.random.randint(-4, 4))
+            self._event(room, user, stakeholder, "room.viewed", "opened the room", at, True)
+            for _ in range(self.random.randint(0, 3)):
+                at += timedelta(minutes=self.random.randint(1, 6))
+                public_id, title = self.random.choice(tasks)
+                self._event(
+                    room,
+                    user,
+                    stakeholder,
+                    "task.viewed",
+                    f"opened the task “{title}”",
+                    at,
+                    False,
+                    target=f"task:{public_id}",
+                )
+            seconds = self.random.randint(60, 900)
+            self._event(
+                room,
+                user,
+                stakeholder,
+                "room.time",
+                f"spent {seconds} s on the room",
+                at,
+                False,
+                seconds=seconds,
+            )
+
+    def _event(
+        self, room, user, stakeholder, kind, summary, at, starts_visit, target="", seconds=0
+    ) -> None:
+        self.events.append(
+            Event(
+                organisation_id=room.organisation_id,
+                room=room,
+                actor=user,
+                actor_side="buyer",
+                stakeholder=stakeholder,
+                kind=kind,
+                summary=summary,
+                created_at=at,
+                stored_at=at,
+                starts_visit=starts_visit,
+                seconds=seconds,
+                data={"target": target} if target else {},
+            )
+        )
