@@ -11,6 +11,9 @@ from rooms.models import Room
 VIEW_KINDS = ("room.viewed", "task.viewed", "resource.opened")
 # The seconds a page stayed visible (the room page's beacon).
 TIME_KIND = "room.time"
+# A buyer's link opened: it leads to a view of the room, which is what counts; the event
+# itself only says when they were last active.
+LINK_KINDS = ("buyer.first_visit", "invitation.opened")
 
 
 class Event(models.Model):

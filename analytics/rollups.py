@@ -1,8 +1,9 @@
 """Daily rollups: per room, day and person, what dashboards read instead of the raw events.
 
 Rules (the numbers tests/test_analytics.py checks):
-- A *view* is an event of ``VIEW_KINDS``; ``room.time`` events add their seconds; every other
-  event by a person is an *action*.
+- A *view* is an event of ``VIEW_KINDS``; ``room.time`` events add their seconds; a link
+  opened (``LINK_KINDS``) only marks the person active; every other event by a person is an
+  *action*.
 - A *visit* starts with a view that has no earlier view by the same person in the same room
   within ``VISIT_GAP`` (30 minutes); so views 10 minutes apart are one visit, even across
   midnight (the visit counts on the day it started).
@@ -24,7 +25,7 @@ from django.db import transaction
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncDate
 
-from analytics.models import TIME_KIND, VIEW_KINDS, DailyActivity, Event
+from analytics.models import LINK_KINDS, TIME_KIND, VIEW_KINDS, DailyActivity, Event
 from stakeholders.models import Stakeholder
 
 VISIT_GAP = timedelta(minutes=30)
@@ -99,7 +100,7 @@ def rollup_rebuild(start: date, end: date, room_ids: Iterable[int] | None = None
                 tally.opened[target] = tally.opened.get(target, 0) + 1
         elif kind == TIME_KIND:
             tally.seconds += seconds
-        else:
+        elif kind not in LINK_KINDS:
             tally.actions += 1
         tally.last_at = at if tally.last_at is None else max(tally.last_at, at)
     _fill_stakeholders(tallies)

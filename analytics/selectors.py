@@ -211,10 +211,6 @@ class PersonAnalytics:
     per_day: list[int] = field(default_factory=list)  # visits, oldest first
     opened: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, title, times)
 
-    @property
-    def minutes(self) -> int:
-        return round(self.seconds / 60)
-
 
 @dataclass
 class RoomAnalytics:
@@ -296,7 +292,7 @@ def room_analytics(access: RoomAccess, now: datetime | None = None) -> RoomAnaly
     totals = {
         "visits": sum(p.visits for p in buyers),
         "visitors": sum(1 for p in buyers if p.visits),
-        "minutes": round(sum(p.seconds for p in buyers) / 60),
+        "seconds": sum(p.seconds for p in buyers),
         "actions": sum(p.actions for p in buyers),
     }
     return RoomAnalytics(days, ordered, never, _health(room, now), totals)

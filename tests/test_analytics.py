@@ -194,6 +194,7 @@ class TestVisitsAndRollups:
     def test_seconds_actions_and_sides_are_counted_apart(self, world):
         room = world.room_a1
         at = NOW - timedelta(hours=3)
+        store(room, world.buyer, at - timedelta(minutes=1), kind="invitation.opened")
         store(room, world.buyer, at)
         store(room, world.buyer, at, kind="room.time", seconds=95)
         store(room, world.buyer, at + timedelta(minutes=1), kind="task.completed")
@@ -275,7 +276,7 @@ class TestKnownRoom:
         access = RoomAccess(history, world.owner, membership=member(world, world.owner))
         report = room_analytics(access, now=NOW)
         bea = next(p for p in report.people if p.user_id == world.buyer.pk)
-        assert (bea.name, bea.visits, bea.views, bea.minutes) == ("Bea Buyer", 1, 2, 5)
+        assert (bea.name, bea.visits, bea.views, bea.seconds) == ("Bea Buyer", 1, 2, 300)
         assert bea.opened == [("task", task.title, 1)]
         assert bea.per_day[-3] == 1 and sum(bea.per_day) == 1
         assert bea.last_seen == NOW - timedelta(days=2, minutes=-5)

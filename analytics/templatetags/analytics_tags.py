@@ -1,6 +1,7 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
 from django.utils.timesince import timesince
 
 register = template.Library()
@@ -11,4 +12,17 @@ def ago(value: datetime | None) -> str:
     """“3 days ago”: the largest unit only, for tables where “3 days, 4 hours” is too long."""
     if value is None:
         return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.filter
+def duration(seconds: int) -> str:
+    """45 s, 12 min, 3 h 20 min."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
