@@ -16,6 +16,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import analytics  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 DATABASE_URL = os.environ.get(
@@ -145,14 +148,14 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def wrk(url: str, cookie: str) -> dict[str, float]:
+def wrk(url: str, cookie: str, connections: int = CONNECTIONS) -> dict[str, float]:
     out = subprocess.run(
         [
             "wrk",
             "-t",
             "2",
             "-c",
-            str(CONNECTIONS),
+            str(connections),
             "-d",
             DURATION,
             "--latency",
@@ -210,9 +213,13 @@ def main() -> None:
             )
         floor = wrk(f"{base}/bench/floor/", cookie)
         room = wrk(room_url, cookie)
+        # One connection: latency is the server's time, not time queued behind others.
+        more = analytics.run(ENV, base, room_id, cookie, lambda u, c: wrk(u, c, connections=1))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    more.update(analytics.store_rate(ENV))
+    analytics.purge(ENV)
 
     figures = {
         "floor_rps": floor["rps"],
@@ -222,6 +229,7 @@ def main() -> None:
         "room_page_p50_ms": room["p50_ms"],
         "room_page_p99_ms": room["p99_ms"],
         "room_page_vs_floor_rps_ratio": round(room["rps"] / floor["rps"], 3),
+        **more,
     }
     print(f"{'page':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     print(
@@ -233,6 +241,7 @@ def main() -> None:
     print(
         f"room page at {figures['room_page_vs_floor_rps_ratio']:.1%} of the floor's requests/s (aim: 20% or more)"
     )
+    analytics.report(more)
     path = ROOT / "var" / "bench.json"
     existing = json.loads(path.read_text()) if path.exists() else {}
     path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")

@@ -1,7 +1,10 @@
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import path
 
 from config.urls import urlpatterns as app_urlpatterns
+from rooms.access import get_room_access
+from rooms.views import room_page_response
 
 
 def floor(request):
@@ -9,4 +12,15 @@ def floor(request):
     return render(request, "bench_floor.html", {"name": "floor"})
 
 
-urlpatterns = [path("bench/floor/", floor), *app_urlpatterns]
+@login_required
+def room_unrecorded(request, room_id):
+    """The room page without queueing its view: what recording a view costs is the difference."""
+    access = get_room_access(request, room_id, template=False)
+    return room_page_response(request, access, record=False)
+
+
+urlpatterns = [
+    path("bench/floor/", floor),
+    path("bench/room-unrecorded/<uuid:room_id>/", room_unrecorded),
+    *app_urlpatterns,
+]

@@ -21,7 +21,7 @@ from analytics.models import DailyActivity, Event
 from analytics.recording import BEACON_SALT, beacon_token
 from analytics.rollups import rollup_rebuild
 from analytics.selectors import dashboard, room_analytics
-from analytics.tasks import event_store_now
+from analytics.tasks import event_store_now, rollup_catch_up, rollup_recent_task
 from plans.models import Status
 from rooms.access import RoomAccess
 from stakeholders.models import Stakeholder
@@ -226,6 +226,19 @@ class TestVisitsAndRollups:
         assert list(DailyActivity.objects.values("room", "day", "user", "views", "visits")) == (
             first
         )
+
+    def test_the_beat_rebuilds_what_arrived_lately_and_the_nightly_run_the_last_days(self, world):
+        # Stored while no rebuild ran (a lost message): the rollups know nothing of them.
+        store(world.room_a1, world.buyer, timezone.now() - timedelta(days=2))
+        store(world.room_a1, world.buyer, timezone.now())
+        DailyActivity.objects.all().delete()
+        Event.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).update(
+            stored_at=timezone.now() - timedelta(hours=1)
+        )
+        rollup_recent_task()  # what arrived in the last minutes: today's event
+        assert list(DailyActivity.objects.values_list("day", flat=True)) == [timezone.now().date()]
+        rollup_catch_up()  # the last three days, whatever happened
+        assert DailyActivity.objects.count() == 2
 
     def test_an_event_refreshes_its_day_without_waiting_for_the_beat(self, world):
         # No broker here: the rollup of the event's day is rebuilt at once.
