@@ -244,6 +244,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     "buyer-alert-sweep": {"task": "notifications.tasks.buyer_alert_sweep", "schedule": 60.0},
+    # Reminders and digests go out from 08:00 local: every quarter hour catches every zone.
+    "reminders-sweep": {"task": "notifications.tasks.reminders_sweep", "schedule": 900.0},
+    "digest-sweep": {"task": "notifications.tasks.digest_sweep", "schedule": 900.0},
 }
 
 ORGANISATION_INVITATION_DAYS = env_int("ORGANISATION_INVITATION_DAYS", default=7)
