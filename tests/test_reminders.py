@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from config.celery import app as celery_app
 from notifications.digest import digest_sweep
 from notifications.models import EmailStatus, Notice, NoticeKind, OutboundEmail
 from notifications.preferences import preferences_set, wants
@@ -540,3 +542,9 @@ def test_reminder_kinds_are_named_in_the_subject(plan, run, side):
     task_for(plan, owner, days(-1), title="Late task")
     run()
     assert mail.outbox[0].subject == "Overdue: Late task"
+
+
+def test_the_beat_schedule_starts_the_sweeps():
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"notifications.tasks.reminders_sweep", "notifications.tasks.digest_sweep"} <= tasks
+    assert all(name in celery_app.tasks for name in tasks)
