@@ -86,9 +86,10 @@ def reminder_stands(notice: Notice) -> bool:
 
 def mention_stands(notice: Notice) -> bool:
     comment = notice.comment
-    return comment is not None and not (
-        comment.is_internal and notice.stakeholder.side == Side.BUYER
-    )
+    if comment is None:
+        return False
+    hidden = comment.is_internal or (comment.task is not None and comment.task.is_internal)
+    return not (hidden and notice.stakeholder.side == Side.BUYER)
 
 
 def _groups(notices: list[Notice], links: Links) -> list[RoomGroup]:

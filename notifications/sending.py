@@ -50,9 +50,18 @@ def email_claim(email_id: int) -> OutboundEmail | str:
     )
     if email is None or (email.next_attempt_at and email.next_attempt_at > now + EARLY_TOLERANCE):
         return "skipped"  # another worker has it, it is done, or it is not due yet
-    if (email.kind and not wants(email.to, email.kind)) or (
-        email.compose and not email_compose(email)
-    ):
+    try:
+        with transaction.atomic():  # a savepoint: a failure to write it leaves no half-made link
+            says_something = not email.compose or email_compose(email)
+    except Exception as exc:  # a bug in writing it: recorded and retried with backoff, not hot
+        email.attempts += 1
+        email.last_error = f"could not write it: {type(exc).__name__}: {exc}"[:2000]
+        email.next_attempt_at = now + timedelta(seconds=backoff_seconds(email.attempts))
+        if email.attempts >= MAX_ATTEMPTS:
+            email.status = EmailStatus.FAILED
+        email.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
+        return "failed"
+    if not says_something or (email.kind and not wants(email.to, email.kind)):
         email.status = EmailStatus.CANCELLED
         email.save(update_fields=["status"])
         return "cancelled"

@@ -548,3 +548,15 @@ def test_the_beat_schedule_starts_the_sweeps():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"notifications.tasks.reminders_sweep", "notifications.tasks.digest_sweep"} <= tasks
     assert all(name in celery_app.tasks for name in tasks)
+
+
+def test_an_email_that_cannot_be_written_is_retried_with_backoff(plan, run):
+    task_for(plan, plan.sam, days(2))
+    with mock.patch("notifications.compose.render_to_string", side_effect=ValueError("bug")):
+        run()
+    email = OutboundEmail.objects.get()
+    assert (email.status, email.attempts) == (EmailStatus.PENDING, 1)
+    assert "ValueError: bug" in email.last_error
+    assert email.next_attempt_at > timezone.now()
+    assert not email.notices.get().email.body_text  # nothing half-written
+    assert email_send.run(email.pk) == "skipped"  # in its backoff: not retried hot
