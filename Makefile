@@ -43,6 +43,7 @@ test: lint
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/reminders.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -1,3 +1,6 @@
+import zoneinfo
+from functools import cache
+
 from django import forms
 
 from accounts.models import Role
@@ -25,3 +28,38 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n or n == "UTC")
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class OrganisationSettingsForm(forms.Form):
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=timezone_choices,
+        help_text="Where the team works: reminders and digests go out at 08:00 there, unless "
+        "a person chose their own time zone.",
+    )
+    reminder_days_before = forms.IntegerField(
+        label="Remind task owners this many days before a due date",
+        min_value=0,
+        max_value=30,
+        help_text="0 turns the reminder before the due date off; the overdue one stays.",
+    )
+
+
+class PersonalTimezoneForm(forms.Form):
+    timezone = forms.ChoiceField(
+        label="My time zone",
+        required=False,
+        help_text="Reminders reach you at 08:00 here.",
+    )
+
+    def __init__(self, *args, organisation_zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["timezone"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (for mypy)
+        field.choices = [("", f"My organisation's ({organisation_zone})"), *timezone_choices()]

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Organisation, Role, User
+from accounts.models import Invitation, Membership, Organisation, Role, User, validate_timezone
 from accounts.tokens import token_new
 from notifications.services import email_queue
 
@@ -34,6 +34,29 @@ def organisation_create(*, name: str, creator: User) -> Organisation:
     organisation = Organisation.objects.create(name=name)
     Membership.objects.create(organisation=organisation, user=creator, role=Role.ADMIN)
     return organisation
+
+
+@transaction.atomic
+def organisation_settings_update(
+    *, organisation: Organisation, timezone_name: str, reminder_days_before: int
+) -> Organisation:
+    """The organisation's time zone (its people's default) and its reminder lead time."""
+    validate_timezone(timezone_name)
+    if not 0 <= reminder_days_before <= 30:
+        raise ValidationError({"reminder_days_before": "Choose between 0 and 30 days."})
+    organisation.timezone = timezone_name or "UTC"
+    organisation.reminder_days_before = reminder_days_before
+    organisation.save(update_fields=["timezone", "reminder_days_before"])
+    return organisation
+
+
+@transaction.atomic
+def user_set_timezone(*, user: User, timezone_name: str) -> User:
+    """Blank: follow the organisation's time zone."""
+    validate_timezone(timezone_name)
+    user.timezone = timezone_name
+    user.save(update_fields=["timezone"])
+    return user
 
 
 def _other_admins_exist(membership: Membership) -> bool:

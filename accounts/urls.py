@@ -9,6 +9,11 @@ urlpatterns = [
     ),
     path("orgs/<uuid:organisation_id>/members/", views.member_list, name="member_list"),
     path(
+        "orgs/<uuid:organisation_id>/settings/",
+        views.organisation_settings,
+        name="organisation_settings",
+    ),
+    path(
         "orgs/<uuid:organisation_id>/members/<uuid:membership_id>/role/",
         views.member_set_role,
         name="member_set_role",

@@ -24,7 +24,7 @@ from accounts.access import (
     get_membership_for_admin,
     select_organisation,
 )
-from accounts.forms import InvitationForm, OrganisationForm, RoleForm
+from accounts.forms import InvitationForm, OrganisationForm, OrganisationSettingsForm, RoleForm
 from accounts.http import AuthedRequest
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import (
@@ -35,6 +35,7 @@ from accounts.services import (
     membership_remove,
     membership_set_role,
     organisation_create,
+    organisation_settings_update,
     user_has_verified_email,
 )
 
@@ -109,6 +110,30 @@ def organisation_switch(request: AuthedRequest, organisation_id: UUID) -> HttpRe
 def member_list(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     membership = get_membership(request, organisation_id)
     return _render_members(request, membership)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_settings(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
+    """Admins set the organisation's time zone and reminder lead time."""
+    admin = get_membership_for_admin(request, organisation_id)
+    organisation = admin.organisation
+    initial = {
+        "timezone": organisation.timezone,
+        "reminder_days_before": organisation.reminder_days_before,
+    }
+    form = OrganisationSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        organisation_settings_update(
+            organisation=organisation,
+            timezone_name=form.cleaned_data["timezone"],
+            reminder_days_before=form.cleaned_data["reminder_days_before"],
+        )
+        messages.success(request, "The organisation's settings are saved.")
+        return redirect("organisation_settings", organisation_id=organisation_id)
+    status = 422 if form.errors else 200
+    context = {"form": form, "organisation": organisation, "membership": admin}
+    return render(request, "accounts/organisation_settings.html", context, status=status)
 
 
 def _render_members(

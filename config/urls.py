@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from notifications import views as notification_views
 from rooms import views as room_views
 from stakeholders import views as stakeholder_views
 
@@ -15,5 +16,10 @@ urlpatterns = [
     path("", include("analytics.urls")),
     path("b/", stakeholder_views.buyer_link_request, name="buyer_link_request"),
     path("b/<str:token>/", stakeholder_views.buyer_link, name="buyer_link"),
+    path(
+        "b/<str:token>/tasks/<uuid:task_id>/",
+        notification_views.buyer_task_link,
+        name="buyer_task_link",
+    ),
     path("admin/", admin.site.urls),
 ]

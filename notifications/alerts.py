@@ -73,6 +73,7 @@ def buyer_alert_send_due(*, room_id: int) -> bool:
         to=room.owner.email,
         template="notifications/email/buyer_alert",
         kind=Kind.ALERTS,
+        organisation_id=room.organisation_id,
         context={
             "room": room,
             "events": events,

@@ -1,10 +1,19 @@
+import uuid
+
 from django.db import models
 
 
 class EmailStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # Claimed by a worker, which is handing it to the mail server. A row that stays here was
+    # interrupted (the worker died): it may or may not have been delivered, so it is never
+    # sent again automatically (never twice) but shown to the organisation's admins.
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # Nothing left to say when it was due: every task it reminded of was done or re-dated,
+    # or the address turned that kind of email off.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class OutboundEmail(models.Model):
@@ -17,6 +26,15 @@ class OutboundEmail(models.Model):
     """
 
     key = models.CharField(max_length=200, unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Whose email it is: its organisation's admins see its delivery (notifications.views).
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, blank=True)  # a Kind: checked again at send time
+    # Set for emails written when they are sent, from their notices (notifications.compose):
+    # a reminder about a task completed or re-dated since it was queued says nothing of it.
+    compose = models.CharField(max_length=16, blank=True)
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
@@ -33,10 +51,14 @@ class OutboundEmail(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["organisation", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} to {self.to} ({self.status})"
@@ -59,6 +81,8 @@ class Kind(models.TextChoices):
 
     ALERTS = "alerts", "Buyer activity in my rooms"
     MENTIONS = "mentions", "When someone @mentions me"
+    REMINDERS = "reminders", "Reminders of my tasks before they are due and when overdue"
+    DIGEST = "digest", "A morning digest of yesterday in my rooms (sellers)"
 
 
 class EmailPreference(models.Model):
@@ -71,3 +95,48 @@ class EmailPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} mutes {', '.join(self.muted) or 'nothing'}"
+
+
+class NoticeKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    MENTION = "mention", "Mention"
+
+
+class Notice(models.Model):
+    """One thing to tell one person: a task's reminder or an @mention. Several ride in one email
+    (one reminder email per person per day; mentions grouped). The key makes it happen once:
+    ``due_soon:<task>:<due date>`` — a new due date is a new key, so moving the date allows new
+    reminders."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="notices")
+    stakeholder = models.ForeignKey(
+        "stakeholders.Stakeholder", on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.ForeignKey(
+        "plans.Task", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)  # the task's, when the notice was made
+    comment = models.ForeignKey(
+        "plans.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["task", "kind", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SweepLock(models.Model):
+    """One row per sweep: a sweep holds its row (skip_locked) so that a second beat or a hand
+    run at the same moment skips instead of doing the work twice."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

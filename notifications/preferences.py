@@ -5,6 +5,8 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.models import User
+from accounts.services import user_set_timezone
 from notifications.models import EmailPreference, Kind
 
 SALT = "tandem.unsubscribe"
@@ -29,6 +31,13 @@ def preferences_set(*, email: str, muted: set[str]) -> EmailPreference:
     preference.muted = sorted(muted)
     preference.save(update_fields=["muted", "updated_at"])
     return preference
+
+
+@transaction.atomic
+def preferences_save(*, user: User, muted: set[str], timezone_name: str) -> None:
+    """The preferences page: which emails, and the person's time zone, in one transaction."""
+    preferences_set(email=user.email, muted=muted)
+    user_set_timezone(user=user, timezone_name=timezone_name)
 
 
 def unsubscribe_token(email: str, kind: str) -> str:

@@ -1,6 +1,7 @@
 """Queue an email: a row in the outbox now, a Celery task once the transaction commits."""
 
 import logging
+from datetime import datetime
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ def email_queue(
     headers: dict | None = None,
     secret: bool = False,
     kind: str = "",
+    organisation_id: int | None = None,
 ) -> OutboundEmail | None:
     """Render ``<template>_subject.txt``, ``_message.txt`` and ``_message.html`` and queue them.
 
@@ -43,6 +45,8 @@ def email_queue(
             "body_html": render_to_string(f"{template}_message.html", context),
             "headers": headers or {},
             "scrub_after_send": secret,
+            "kind": kind,
+            "organisation_id": organisation_id,
         },
     )
     if created:
@@ -50,11 +54,12 @@ def email_queue(
     return email
 
 
-def email_dispatch(email_id: int) -> None:
-    """Hand the email to a worker; if the broker is down, the periodic sweep sends it later."""
+def email_dispatch(email_id: int, eta: datetime | None = None) -> None:
+    """Hand the email to a worker (at ``eta``, if given); if the broker is down, the periodic
+    sweep sends it when it is due."""
     from notifications.tasks import email_send
 
     try:
-        email_send.apply_async(args=[email_id], retry=False)
+        email_send.apply_async(args=[email_id], eta=eta, retry=False)
     except Exception:  # the broker is unreachable: the row waits for outbox_sweep
         logger.warning("email %s left for the outbox sweep: broker unavailable", email_id)

@@ -2,67 +2,40 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import EmailStatus, OutboundEmail
+from notifications.sending import (
+    MAX_ATTEMPTS,
+    email_claim,
+    email_mark_failed,
+    email_mark_sent,
+    email_message,
+)
 
 logger = logging.getLogger("tandem")
-MAX_ATTEMPTS = 8
-
-
-def backoff_seconds(attempts: int) -> int:
-    """30 s, 1 min, 2 min ... up to an hour: eight attempts span about two hours."""
-    return min(2**attempts * 15, 3600)
 
 
 @shared_task(bind=True, max_retries=MAX_ATTEMPTS)
 def email_send(self, email_id: int) -> str:
-    """Send one queued email, once.
+    """Send one queued email, at most once (notifications.sending says how).
 
-    The row is locked while it is sent and marked sent in the same transaction, so a second
-    worker (or a redelivered message) skips it: ``skip_locked`` while the first holds it, the
-    status after. A failure is recorded and retried with backoff, then left visible as failed.
+    A failure is recorded and retried with backoff, then left visible as failed; a recipient
+    the server refuses (a bounce) is failed at once, never retried in a loop.
     """
-    with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=EmailStatus.PENDING)
-            .first()
-        )
-        if email is None:
-            return "skipped"
-        message = EmailMultiAlternatives(
-            subject=email.subject, body=email.body_text, to=[email.to], headers=email.headers
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        email.attempts += 1
-        try:
-            message.send()
-        except OSError as exc:
-            email.last_error = f"{type(exc).__name__}: {exc}"
-            backoff = backoff_seconds(email.attempts)
-            email.next_attempt_at = timezone.now() + timedelta(seconds=backoff)
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = EmailStatus.FAILED
-                if email.scrub_after_send:
-                    email.body_text = email.body_html = "(erased: it held a secret link)"
-            email.save()
-            failed = email.status == EmailStatus.FAILED
-        else:
-            email.status = EmailStatus.SENT
-            email.sent_at = timezone.now()
-            email.last_error = ""
-            if email.scrub_after_send:
-                email.body_text = email.body_html = "(erased once sent: it held a secret link)"
-            email.save()
-            return "sent"
-    if not failed:
-        raise self.retry(countdown=backoff)
-    logger.error("email %s failed for good: %s", email_id, email.last_error)
-    return "failed"
+    claimed = email_claim(email_id)
+    if isinstance(claimed, str):
+        return claimed
+    try:
+        email_message(claimed).send()
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        backoff = email_mark_failed(claimed, exc)
+        if backoff is not None:
+            raise self.retry(countdown=backoff) from exc
+        logger.error("email %s failed for good: %s", email_id, exc)
+        return "failed"
+    email_mark_sent(claimed)
+    return "sent"
 
 
 @shared_task
@@ -100,3 +73,19 @@ def buyer_alert_sweep() -> int:
         "room_id", flat=True
     )
     return sum(buyer_alert_send_due(room_id=room_id) for room_id in list(due[:500]))
+
+
+@shared_task(name="notifications.tasks.reminders_sweep")
+def reminders_sweep_task() -> int:
+    """Beat runs this every 15 minutes: queue the reminders whose owner's morning has begun."""
+    from notifications.reminders import reminders_sweep
+
+    return reminders_sweep()
+
+
+@shared_task(name="notifications.tasks.digest_sweep")
+def digest_sweep_task() -> int:
+    """Beat runs this every 15 minutes: queue each seller's digest once their morning begins."""
+    from notifications.digest import digest_sweep
+
+    return digest_sweep()

@@ -2,22 +2,18 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from analytics.services import event_record
-from notifications.models import Kind
-from notifications.preferences import wants
-from notifications.services import email_queue
+from notifications.mentions import mention_notify
 from plans.mentions import find_mentions
 from plans.models import Comment, Milestone, Status, Task
 from rooms.models import Room
 from rooms.ordering import move, next_position
 from stakeholders.models import AccessState, Side, Stakeholder
-from stakeholders.services import buyer_link_create, buyer_link_url
 
 
 def _check_owner(room: Room, owner: Stakeholder | None) -> None:
@@ -238,34 +234,18 @@ def comment_create(
 
 
 def _notify_mentions(comment: Comment) -> None:
-    """Email each person @mentioned. An internal note reaches sellers only; a buyer is told only
-    once they have been invited (a mention does not let anyone in)."""
-    room = comment.room
-    people = list(room.stakeholders.exclude(email=""))
+    """Notify each person @mentioned (grouped and throttled: notifications.mentions). An
+    internal note reaches sellers only; a buyer is told only once they have been invited (a
+    mention does not let anyone in)."""
+    people = list(comment.room.stakeholders.exclude(email=""))
     if comment.is_internal:
         people = [p for p in people if p.side == Side.SELLER]
     for person in find_mentions(comment.body, people):
         if comment.author and person.email.lower() == comment.author.email.lower():
             continue
-        if not wants(person.email, Kind.MENTIONS):
+        if person.side == Side.BUYER and person.access_state not in (
+            AccessState.INVITED,
+            AccessState.ACTIVE,
+        ):
             continue
-        if person.side == Side.BUYER:
-            if person.access_state not in (AccessState.INVITED, AccessState.ACTIVE):
-                continue
-            _link, token = buyer_link_create(
-                stakeholder=person, actor=comment.author, replace=False
-            )
-            url = buyer_link_url(token)
-        else:
-            path = f"/rooms/{room.public_id}/"
-            if comment.task is not None:
-                path += f"tasks/{comment.task.public_id}/"
-            url = settings.SITE_URL + path
-        email_queue(
-            key=f"mention:{comment.pk}:{person.pk}",
-            to=person.email,
-            template="plans/email/mention",
-            kind=Kind.MENTIONS,
-            context={"room": room, "comment": comment, "person": person, "url": url},
-            secret=person.side == Side.BUYER,
-        )
+        mention_notify(comment=comment, person=person)

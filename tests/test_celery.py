@@ -133,6 +133,8 @@ class TestEmailSend:
             for _ in range(8):
                 with contextlib.suppress(RuntimeError):
                     email_send.run(email.pk)
+                # The retry's countdown passes (a send before next_attempt_at is skipped).
+                OutboundEmail.objects.update(next_attempt_at=None)
         assert retried.call_count == 7  # with backoff; the eighth failure is final
         email.refresh_from_db()
         assert email.status == EmailStatus.FAILED

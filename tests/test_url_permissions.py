@@ -145,6 +145,14 @@ ROUTES: dict[str, Route] = {
     "organisation_create": Route("signed in", signed_in()),
     "organisation_switch": Route("member", member(302), method="post", kwargs=ORG),
     "member_list": Route("member", member(), kwargs=ORG),
+    "organisation_settings": Route("org admin", admin_only(200), kwargs=ORG),
+    "email_deliveries": Route("org admin", admin_only(200), kwargs=ORG),
+    "email_send_again": Route(
+        "org admin: a made-up email is a 404",
+        admin_only(404),
+        method="post",
+        kwargs=lambda ctx: {**ORG(ctx), "email_id": uuid.uuid4()},
+    ),
     "member_set_role": Route(
         "org admin",
         admin_only(),
@@ -236,6 +244,11 @@ ROUTES: dict[str, Route] = {
     "room_analytics": Route("room seller", room_seller(), kwargs=ROOM),
     "room_activity": Route("room seller", room_seller(), kwargs=ROOM),
     "room_beacon": Route("signed in: always 204", signed_in(204), method="post", kwargs=ROOM),
+    "buyer_task_link": Route(
+        "public: a made-up token is a 404",
+        public(404),
+        kwargs=lambda ctx: {"token": "made-up", "task_id": ctx["task"]},
+    ),
     # Email preferences
     "notification_preferences": Route("signed in, buyers too", signed_in()),
     "unsubscribe": Route(

@@ -250,6 +250,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.rollup_catch_up",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Reminders and digests go out from 08:00 local: every quarter hour catches every zone.
+    "reminders-sweep": {"task": "notifications.tasks.reminders_sweep", "schedule": 900.0},
+    "digest-sweep": {"task": "notifications.tasks.digest_sweep", "schedule": 900.0},
 }
 
 ORGANISATION_INVITATION_DAYS = env_int("ORGANISATION_INVITATION_DAYS", default=7)
