@@ -11,6 +11,8 @@ from rooms.models import Room
 VIEW_KINDS = ("room.viewed", "task.viewed", "resource.opened")
 # The seconds a page stayed visible (the room page's beacon).
 TIME_KIND = "room.time"
+# What buyer alerts leave out (notifications.alerts): a file opened is news, reading is not.
+QUIET_KINDS = ("room.viewed", "task.viewed", TIME_KIND)
 # A buyer's link opened: it leads to a view of the room, which is what counts; the event
 # itself only says when they were last active.
 LINK_KINDS = ("buyer.first_visit", "invitation.opened")

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.models import VIEW_KINDS, Event
+from analytics.models import QUIET_KINDS, VIEW_KINDS, Event
 from analytics.rollups import VISIT_GAP, rollup_rebuild, rollup_recent, rollup_refresh, utc_day
 from rooms.models import Room
 
@@ -46,8 +46,8 @@ def event_store_now(payload: dict) -> None:
     is_internal = bool(payload.get("is_internal"))
     with transaction.atomic():
         _insert(payload, created_at, starts_visit, is_internal)
-        # A buyer's first view of a visit tells the owner, as their actions do (batched).
-        if payload["actor_side"] == "buyer" and starts_visit and not is_internal:
+        # A buyer opening a file tells the owner, as their actions do (batched).
+        if payload["actor_side"] == "buyer" and kind not in QUIET_KINDS and not is_internal:
             from notifications.alerts import buyer_alert_schedule
 
             buyer_alert_schedule(room=Room.objects.get(pk=payload["room_id"]))

@@ -3,9 +3,17 @@
 import os
 
 from celery import Celery
+from celery.signals import celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("tandem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def _patient_worker(conf, **kwargs):
+    """Web processes try Redis once and fall back (settings: CELERY_BROKER_TRANSPORT_OPTIONS);
+    a worker has nothing to fall back to, so it waits for Redis with kombu's own patience."""
+    conf.broker_transport_options = {}

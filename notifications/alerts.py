@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.models import TIME_KIND, VIEW_KINDS, Event
+from analytics.models import QUIET_KINDS, Event
 from notifications.models import BuyerAlertState, Kind
 from notifications.services import email_queue
 from rooms.models import Room
@@ -58,9 +58,8 @@ def buyer_alert_send_due(*, room_id: int) -> bool:
         Event.objects.filter(
             room=room, actor_side="buyer", is_internal=False, pk__gt=state.last_event_id
         )
-        # Views count once per visit; seconds on the page are not news.
-        .exclude(kind=TIME_KIND)
-        .exclude(kind__in=VIEW_KINDS, starts_visit=False)
+        # A file opened is news; reading the room, a task or the time spent there is not.
+        .exclude(kind__in=QUIET_KINDS)
         .select_related("actor")
         .order_by("pk")
     )

@@ -240,6 +240,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues a task must not hang when Redis is down: one quick try to connect,
+# then the caller's fallback (a direct write, the outbox sweep). Left to kombu's defaults a
+# publish took 6 s to fail. Workers reconnect with their own, patient policy.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    "socket_connect_timeout": 1,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Beat only starts sweeps; the sweeps' tasks do the work.
 CELERY_BEAT_SCHEDULE = {
