@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("b/", stakeholder_views.buyer_link_request, name="buyer_link_request"),
     path("b/<str:token>/", stakeholder_views.buyer_link, name="buyer_link"),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
