@@ -25,3 +25,18 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, e.g. “CRM sync”.",
+    )
+    expires_in = forms.TypedChoiceField(
+        label="Expires",
+        choices=[("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")],
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )

@@ -15,6 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
+from accounts.services import api_token_create
 from plans.models import Comment
 from tests.factories import InvitationFactory, ResourceFactory
 
@@ -253,6 +254,14 @@ ROUTES: dict[str, Route] = {
     "resource_open": Route("the room's people: a link", room_member(302), kwargs=RESOURCE),
     "resource_delete": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
     "resource_move": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
+    # Personal API tokens
+    "api_tokens": Route("signed in, buyers too", signed_in()),
+    "api_token_revoke": Route(
+        "the token's owner only: it is the owner's, so 404 for everyone else",
+        {**signed_in(404), "owner": 302},
+        method="post",
+        kwargs=lambda ctx: {"token_id": ctx["api_token"]},
+    ),
     # The REST API (api/): the same access as the pages above; a write with an empty body is
     # a 400 for whoever may make it
     "api:schema": Route("public: the OpenAPI schema", public()),
@@ -369,6 +378,7 @@ def ctx(world) -> dict:
         "rep_membership": Membership.objects.get(user=world.rep).public_id,
         "invitation": InvitationFactory(organisation=world.org_a).public_id,
         "resource": ResourceFactory(room=world.room_a1, created_by=world.owner).public_id,
+        "api_token": api_token_create(user=world.owner, name="CRM")[0].public_id,
         "comment": Comment.objects.create(
             organisation=world.org_a, room=world.room_a1, author=world.owner, body="Hello"
         ).public_id,
