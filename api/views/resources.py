@@ -99,7 +99,7 @@ class ResourcesViewSet(RoomViewSet):
     @extend_schema(
         summary="Download a file, or follow a link (recorded in the room's activity)",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, "*/*"): OpenApiResponse(
                 response={"type": "string", "format": "binary"}, description="The file."
             ),
             302: OpenApiResponse(description="A link: its address is in Location."),
