@@ -51,7 +51,7 @@ class RoomCreateIn(Strict):
         required=False,
         max_length=100,
         help_text="A template's `id` from /api/v1/templates/ (a built-in key such as "
-        "`enterprise-map`, or an organisation template's UUID); left out: a blank plan.",
+        "`enterprise`, or an organisation template's UUID); left out: a blank plan.",
     )
     buyer_company = serializers.CharField(max_length=200, help_text="The buyer's company.")
     target_date = serializers.DateField(
