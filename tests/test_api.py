@@ -459,3 +459,18 @@ def test_one_transaction_per_request_even_when_the_error_comes_after_a_write(
     assert response.json() == {"title": ["Refused after the write."]}
     assert not world.room_a1.milestones.filter(title="Ghost").exists()
     assert not Event.objects.filter(kind="milestone.created").exists()
+
+
+def test_a_file_over_the_limit_is_refused_without_being_kept(world, seller, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.RESOURCE_MAX_BYTES = 100
+    upload = SimpleUploadedFile("big.png", png() + b"\0" * 200, content_type="image/png")
+    response = seller.post(
+        room_url(world.room_a1, "resources/files/"), {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "larger than" in response.json()["file"][0]
+    assert not world.room_a1.resources.exists()
+    assert not any(tmp_path.rglob("*"))

@@ -1,6 +1,7 @@
 """What every endpoint shares: one transaction per write, the room reached through
 rooms.access, input checked by the browser's own forms."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -14,9 +15,12 @@ from django.http import HttpRequest, HttpResponseBase
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import User
+from api.serializers import MoveIn
+from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access
 
 
@@ -42,6 +46,11 @@ class ApiViewSet(GenericViewSet):
         """drf-spectacular builds the schema with a fake view and no real request."""
         return getattr(self, "swagger_fake_view", False)
 
+    def list_response(self) -> Response:
+        """A page of the view's filtered queryset."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def input(self, serializer_class: type[serializers.Serializer], partial: bool = False) -> dict:
         serializer = serializer_class(data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -55,6 +64,16 @@ class RoomViewSet(ApiViewSet):
         super().initial(request, *args, **kwargs)
         if not self.schema_only:
             self.access  # noqa: B018  as in the browser, an outsider's 404 comes before anything
+
+    def move_response(
+        self, move: Callable[..., bool], name: str, get: Callable[[UUID], Any], object_id: UUID
+    ) -> Response:
+        """Up or down among its siblings: sellers only, checked first, as in the browser."""
+        self.access.require_seller()
+        thing = get(object_id)
+        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveIn))))
+        move(**{name: thing}, direction=cleaned["direction"], actor=self.user)
+        return Response(self.get_serializer(thing).data)
 
     @cached_property
     def access(self) -> RoomAccess:

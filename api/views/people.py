@@ -15,7 +15,6 @@ from accounts.models import Membership
 from api.filters import StakeholderFilter
 from api.serializers import MoveIn, SellerIn, StakeholderIn, StakeholderOut
 from api.views.base import RoomViewSet, form_cleaned, form_data
-from plans.forms import MoveForm
 from stakeholders.forms import BuyerStakeholderForm
 from stakeholders.models import Side, Stakeholder
 from stakeholders.services import (
@@ -49,8 +48,7 @@ class StakeholdersViewSet(RoomViewSet):
 
     @extend_schema(summary="A room's people")
     def list(self, request: Request, room_id: UUID) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_response()
 
     @extend_schema(summary="A person in the room")
     def retrieve(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
@@ -120,11 +118,8 @@ class StakeholdersViewSet(RoomViewSet):
 
     @extend_schema(summary="Move someone up or down their side's list (sellers)", request=MoveIn)
     def move(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
-        self.access.require_seller()
-        person = self.access.get_stakeholder(stakeholder_id)
-        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveIn))))
-        stakeholder_move(stakeholder=person, direction=cleaned["direction"], actor=self.user)
-        return Response(self.get_serializer(person).data)
+        get = self.access.get_stakeholder
+        return self.move_response(stakeholder_move, "stakeholder", get, stakeholder_id)
 
     @extend_schema(
         summary="Email a buyer their link to the room, again if need be (sellers)", request=None

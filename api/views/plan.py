@@ -22,7 +22,7 @@ from api.serializers import (
     TickIn,
 )
 from api.views.base import RoomViewSet, form_cleaned, form_data
-from plans.forms import CommentForm, MilestoneForm, MoveForm
+from plans.forms import CommentForm, MilestoneForm
 from plans.models import Comment, Milestone, Task
 from plans.services import (
     comment_create,
@@ -53,8 +53,7 @@ class MilestonesViewSet(RoomViewSet):
 
     @extend_schema(summary="A room's milestones")
     def list(self, request: Request, room_id: UUID) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_response()
 
     @extend_schema(summary="A milestone")
     def retrieve(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
@@ -91,11 +90,8 @@ class MilestonesViewSet(RoomViewSet):
 
     @extend_schema(summary="Move a milestone up or down (sellers)", request=MoveIn)
     def move(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
-        self.access.require_seller()
-        milestone = self.access.get_milestone(milestone_id)
-        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveIn))))
-        milestone_move(milestone=milestone, direction=cleaned["direction"], actor=self.user)
-        return Response(self.get_serializer(milestone).data)
+        get = self.access.get_milestone
+        return self.move_response(milestone_move, "milestone", get, milestone_id)
 
 
 class TasksViewSet(RoomViewSet):
@@ -133,8 +129,7 @@ class TasksViewSet(RoomViewSet):
 
     @extend_schema(summary="A room's tasks")
     def list(self, request: Request, room_id: UUID) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_response()
 
     @extend_schema(summary="A task")
     def retrieve(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
@@ -212,11 +207,7 @@ class TasksViewSet(RoomViewSet):
 
     @extend_schema(summary="Move a task up or down in its milestone (sellers)", request=MoveIn)
     def move(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
-        self.access.require_seller()
-        task = self.access.get_task(task_id)
-        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveIn))))
-        task_move(task=task, direction=cleaned["direction"], actor=self.user)
-        return Response(self.get_serializer(task).data)
+        return self.move_response(task_move, "task", self.access.get_task, task_id)
 
 
 class CommentsViewSet(RoomViewSet):
@@ -232,8 +223,7 @@ class CommentsViewSet(RoomViewSet):
 
     @extend_schema(summary="A room's comments")
     def list(self, request: Request, room_id: UUID) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_response()
 
     @extend_schema(summary="A comment")
     def retrieve(self, request: Request, room_id: UUID, comment_id: UUID) -> Response:

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from api.filters import ResourceFilter
 from api.serializers import FileIn, LinkIn, MoveIn, ResourceOut
 from api.views.base import RoomViewSet, form_cleaned, form_data
-from plans.forms import MoveForm
 from rooms.models import Resource
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from rooms.resource_services import (
@@ -56,8 +55,7 @@ class ResourcesViewSet(RoomViewSet):
 
     @extend_schema(summary="A room's files and links")
     def list(self, request: Request, room_id: UUID) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_response()
 
     @extend_schema(summary="A file's or link's details")
     def retrieve(self, request: Request, room_id: UUID, resource_id: UUID) -> Response:
@@ -121,8 +119,5 @@ class ResourcesViewSet(RoomViewSet):
 
     @extend_schema(summary="Move a file or link up or down (sellers)", request=MoveIn)
     def move(self, request: Request, room_id: UUID, resource_id: UUID) -> Response:
-        self.access.require_seller()
-        resource = self.access.get_resource(resource_id)
-        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveIn))))
-        resource_move(resource=resource, direction=cleaned["direction"], actor=self.user)
-        return Response(self.get_serializer(resource).data)
+        get = self.access.get_resource
+        return self.move_response(resource_move, "resource", get, resource_id)

@@ -87,8 +87,7 @@ class RoomsViewSet(ApiViewSet):
 
     @extend_schema(summary="Rooms you reach")
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.list_response()
 
     @extend_schema(summary="A room")
     def retrieve(self, request: Request, room_id: UUID) -> Response:
