@@ -42,7 +42,7 @@ def text(help_text: str, max_length: int, **kwargs) -> serializers.CharField:
     )  # fmt: skip
 
 
-class RoomCreateIn(Strict):
+class RoomCreateSerializer(Strict):
     organisation = serializers.UUIDField(
         required=False,
         help_text="The organisation to create it in; may be left out by a member of only one.",
@@ -64,7 +64,7 @@ class RoomCreateIn(Strict):
     )
 
 
-class RoomUpdateIn(Strict):
+class RoomUpdateSerializer(Strict):
     buyer_company = serializers.CharField(max_length=200, help_text="The buyer's company.")
     accent_colour = serializers.CharField(max_length=7, help_text="The buyer's colour, #RRGGBB.")
     deal_value = serializers.DecimalField(
@@ -85,17 +85,17 @@ class RoomUpdateIn(Strict):
     buyer_domains = text("Comma-separated email domains, for `buyer_invites` `domains`.", 500)
 
 
-class StageIn(Strict):
+class StageWriteSerializer(Strict):
     stage = serializers.ChoiceField(choices=Stage.choices, help_text="The room's new stage.")
     lost_reason = text("Why the deal was lost (needed for `lost`).", 500, required=False)
 
 
-class TemplateFromRoomIn(Strict):
+class TemplateFromRoomSerializer(Strict):
     name = serializers.CharField(max_length=200, help_text="The new template's name.")
     description = text("What the template is for.", 2000, required=False)
 
 
-class StakeholderIn(Strict):
+class StakeholderWriteSerializer(Strict):
     name = serializers.CharField(max_length=150, help_text="The person's name.")
     email = serializers.CharField(
         max_length=254, required=False, allow_blank=True, help_text="Their email address."
@@ -106,20 +106,20 @@ class StakeholderIn(Strict):
     )
 
 
-class SellerIn(Strict):
+class SellerWriteSerializer(Strict):
     email = serializers.EmailField(
         max_length=254, help_text="The email of a member of the room's organisation."
     )
     title = text("Their job title.", 150, required=False)
 
 
-class MoveIn(Strict):
+class MoveWriteSerializer(Strict):
     direction = serializers.ChoiceField(
         choices=DIRECTIONS, help_text="Swap with the one before (`up`) or after (`down`)."
     )
 
 
-class MilestoneIn(Strict):
+class MilestoneWriteSerializer(Strict):
     title = serializers.CharField(max_length=200, help_text="The milestone's title.")
     description = text("What reaching it means.", 5000, required=False)
     target_date = serializers.DateField(
@@ -127,7 +127,7 @@ class MilestoneIn(Strict):
     )
 
 
-class TaskIn(Strict):
+class TaskWriteSerializer(Strict):
     milestone = serializers.UUIDField(help_text="The milestone (of this room) it belongs to.")
     title = serializers.CharField(max_length=200, help_text="What is to be done.")
     description = text("More about it.", 5000, required=False)
@@ -150,11 +150,11 @@ class TaskIn(Strict):
     )
 
 
-class TickIn(Strict):
+class TickWriteSerializer(Strict):
     done = serializers.BooleanField(help_text="`true` ticks the task, `false` reopens it.")
 
 
-class CommentIn(Strict):
+class CommentWriteSerializer(Strict):
     body = serializers.CharField(max_length=10000, help_text="The comment; @Name mentions.")
     task = serializers.UUIDField(
         required=False, allow_null=True, help_text="The task it is on; empty: the discussion."
@@ -164,7 +164,7 @@ class CommentIn(Strict):
     )
 
 
-class LinkIn(Strict):
+class LinkWriteSerializer(Strict):
     url = serializers.CharField(max_length=2000, help_text="An http(s) address.")
     title = text("What the link is.", 200, required=False)
     is_internal = serializers.BooleanField(
@@ -172,7 +172,7 @@ class LinkIn(Strict):
     )
 
 
-class FileIn(Strict):
+class FileWriteSerializer(Strict):
     file = serializers.FileField(
         required=False, help_text="PDF, image, Office document, CSV or text (required)."
     )
@@ -211,7 +211,7 @@ class SellerOnly(Out):
         return bool(access and access.is_seller)
 
 
-class OrganisationOut(Out, serializers.ModelSerializer):
+class OrganisationSerializer(Out, serializers.ModelSerializer):
     id = serializers.UUIDField(source="organisation.public_id", help_text="Its public id.")
     name = serializers.CharField(source="organisation.name", help_text="Its name.")
     role = serializers.ChoiceField(choices=Role.choices, help_text="Your role in it.")
@@ -224,17 +224,17 @@ class OrganisationOut(Out, serializers.ModelSerializer):
         fields = ["id", "name", "role", "timezone"]
 
 
-class PersonOut(Out):
+class PersonSerializer(Out):
     name = serializers.CharField(source="get_full_name", help_text="Their name, else email.")
     email = serializers.EmailField(help_text="Their email address.")
 
 
-class RoomOut(SellerOnly, serializers.ModelSerializer):
+class RoomSerializer(SellerOnly, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The room's public id.")
     organisation = serializers.UUIDField(
         source="organisation.public_id", help_text="The seller's organisation."
     )
-    owner = PersonOut(help_text="The seller who owns the room.")
+    owner = PersonSerializer(help_text="The seller who owns the room.")
     your_side = serializers.SerializerMethodField(help_text="`seller` or `buyer`: your side.")
     deal_value = serializers.DecimalField(
         max_digits=14, decimal_places=2, allow_null=True, help_text=SELLER_ONLY + "the value."
@@ -279,7 +279,7 @@ class RoomOut(SellerOnly, serializers.ModelSerializer):
         return super().is_seller(instance)
 
 
-class StakeholderOut(SellerOnly, serializers.ModelSerializer):
+class StakeholderSerializer(SellerOnly, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The stakeholder's public id.")
     last_seen_at = serializers.DateTimeField(
         allow_null=True, help_text=SELLER_ONLY + "when they last opened the room."
@@ -305,7 +305,7 @@ class StakeholderOut(SellerOnly, serializers.ModelSerializer):
         }
 
 
-class MilestoneOut(Out, serializers.ModelSerializer):
+class MilestoneSerializer(Out, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The milestone's public id.")
 
     class Meta:
@@ -320,7 +320,7 @@ class MilestoneOut(Out, serializers.ModelSerializer):
         }
 
 
-class TaskOut(SellerOnly, serializers.ModelSerializer):
+class TaskSerializer(SellerOnly, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The task's public id.")
     milestone = serializers.UUIDField(source="milestone.public_id", help_text="Its milestone.")
     owner = serializers.UUIDField(
@@ -351,7 +351,7 @@ class TaskOut(SellerOnly, serializers.ModelSerializer):
         return bool(self.context["access"].can_edit_task(task))
 
 
-class CommentOut(SellerOnly, serializers.ModelSerializer):
+class CommentSerializer(SellerOnly, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The comment's public id.")
     task = serializers.UUIDField(
         source="task.public_id", allow_null=True, help_text="Its task; null: the discussion."
@@ -370,7 +370,7 @@ class CommentOut(SellerOnly, serializers.ModelSerializer):
         }
 
 
-class ResourceOut(SellerOnly, serializers.ModelSerializer):
+class ResourceSerializer(SellerOnly, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", help_text="The resource's public id.")
     name = serializers.CharField(help_text="What the room shows: title, file name or link.")
     is_internal = serializers.BooleanField(help_text=SELLER_ONLY + "buyers never see it.")
@@ -400,7 +400,7 @@ class ResourceOut(SellerOnly, serializers.ModelSerializer):
         return reverse("api:resource-download", args=[room_id, resource.public_id])
 
 
-class TemplateOut(Out):
+class TemplateSerializer(Out):
     id = serializers.CharField(help_text="A built-in key, or an organisation template's UUID.")
     name = serializers.CharField(help_text="Its name.")
     description = serializers.CharField(help_text="What it is for.")
@@ -412,7 +412,7 @@ class TemplateOut(Out):
     task_count = serializers.IntegerField(help_text="How many tasks it has.")
 
 
-class EventOut(Out, serializers.ModelSerializer):
+class EventSerializer(Out, serializers.ModelSerializer):
     """A first shape: the analytics issue (5) extends it."""
 
     room = serializers.UUIDField(source="room.public_id", help_text="The room it happened in.")

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import User
-from api.serializers import MoveIn
+from api.serializers import MoveWriteSerializer
 from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access
 
@@ -71,7 +71,7 @@ class RoomViewSet(ApiViewSet):
         """Up or down among its siblings: sellers only, checked first, as in the browser."""
         self.access.require_seller()
         thing = get(object_id)
-        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveIn))))
+        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveWriteSerializer))))
         move(**{name: thing}, direction=cleaned["direction"], actor=self.user)
         return Response(self.get_serializer(thing).data)
 

@@ -13,7 +13,12 @@ from rest_framework.response import Response
 
 from accounts.models import Membership
 from api.filters import StakeholderFilter
-from api.serializers import MoveIn, SellerIn, StakeholderIn, StakeholderOut
+from api.serializers import (
+    MoveWriteSerializer,
+    SellerWriteSerializer,
+    StakeholderSerializer,
+    StakeholderWriteSerializer,
+)
 from api.views.base import RoomViewSet, form_cleaned, form_data
 from stakeholders.forms import BuyerStakeholderForm
 from stakeholders.models import Side, Stakeholder
@@ -33,7 +38,7 @@ class StakeholdersViewSet(RoomViewSet):
     """People on both sides. Sellers add, change, invite and revoke anyone; a buyer brings in
     a colleague (who is emailed their own link) when the room allows it."""
 
-    serializer_class = StakeholderOut
+    serializer_class = StakeholderSerializer
     filterset_class = StakeholderFilter
 
     def get_queryset(self) -> QuerySet[Stakeholder]:
@@ -56,11 +61,11 @@ class StakeholdersViewSet(RoomViewSet):
 
     @extend_schema(
         summary="Add someone at the buyer (a buyer: a colleague, invited at once)",
-        request=StakeholderIn,
-        responses={201: StakeholderOut},
+        request=StakeholderWriteSerializer,
+        responses={201: StakeholderSerializer},
     )
     def create(self, request: Request, room_id: UUID) -> Response:
-        data = self.input(StakeholderIn)
+        data = self.input(StakeholderWriteSerializer)
         cleaned = form_cleaned(BuyerStakeholderForm(form_data(data)))
         room = self.access.room
         if self.access.is_seller:
@@ -72,12 +77,12 @@ class StakeholdersViewSet(RoomViewSet):
 
     @extend_schema(
         summary="Put a colleague on the seller team (sellers)",
-        request=SellerIn,
-        responses={201: StakeholderOut},
+        request=SellerWriteSerializer,
+        responses={201: StakeholderSerializer},
     )
     def add_seller(self, request: Request, room_id: UUID) -> Response:
         self.access.require_seller()
-        data = self.input(SellerIn)
+        data = self.input(SellerWriteSerializer)
         member = (
             Membership.objects.select_related("user")
             .filter(
@@ -92,11 +97,11 @@ class StakeholdersViewSet(RoomViewSet):
         )
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change someone's details (sellers)", request=StakeholderIn)
+    @extend_schema(summary="Change someone's details (sellers)", request=StakeholderWriteSerializer)
     def partial_update(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
         self.access.require_seller()
         person = self.access.get_stakeholder(stakeholder_id)
-        data = self.input(StakeholderIn, partial=True)
+        data = self.input(StakeholderWriteSerializer, partial=True)
         current = {
             "name": person.name,
             "email": person.email,
@@ -116,7 +121,9 @@ class StakeholdersViewSet(RoomViewSet):
         stakeholder_remove(stakeholder=person, actor=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Move someone up or down their side's list (sellers)", request=MoveIn)
+    @extend_schema(
+        summary="Move someone up or down their side's list (sellers)", request=MoveWriteSerializer
+    )
     def move(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
         get = self.access.get_stakeholder
         return self.move_response(stakeholder_move, "stakeholder", get, stakeholder_id)

@@ -12,14 +12,14 @@ from rest_framework.response import Response
 
 from api.filters import CommentFilter, TaskFilter
 from api.serializers import (
-    CommentIn,
-    CommentOut,
-    MilestoneIn,
-    MilestoneOut,
-    MoveIn,
-    TaskIn,
-    TaskOut,
-    TickIn,
+    CommentSerializer,
+    CommentWriteSerializer,
+    MilestoneSerializer,
+    MilestoneWriteSerializer,
+    MoveWriteSerializer,
+    TaskSerializer,
+    TaskWriteSerializer,
+    TickWriteSerializer,
 )
 from api.views.base import RoomViewSet, form_cleaned, form_data
 from plans.forms import CommentForm, MilestoneForm
@@ -44,7 +44,7 @@ OWNER_FIELDS = {"owner_choice": "owner"}
 class MilestonesViewSet(RoomViewSet):
     """The plan's milestones, in order. Sellers add, change, reorder and delete them."""
 
-    serializer_class = MilestoneOut
+    serializer_class = MilestoneSerializer
 
     def get_queryset(self) -> QuerySet[Milestone]:
         if self.schema_only:
@@ -60,19 +60,21 @@ class MilestonesViewSet(RoomViewSet):
         return Response(self.get_serializer(self.access.get_milestone(milestone_id)).data)
 
     @extend_schema(
-        summary="Add a milestone (sellers)", request=MilestoneIn, responses={201: MilestoneOut}
+        summary="Add a milestone (sellers)",
+        request=MilestoneWriteSerializer,
+        responses={201: MilestoneSerializer},
     )
     def create(self, request: Request, room_id: UUID) -> Response:
         self.access.require_seller()
-        cleaned = form_cleaned(MilestoneForm(form_data(self.input(MilestoneIn))))
+        cleaned = form_cleaned(MilestoneForm(form_data(self.input(MilestoneWriteSerializer))))
         milestone = milestone_create(room=self.access.room, actor=self.user, **cleaned)
         return Response(self.get_serializer(milestone).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change a milestone (sellers)", request=MilestoneIn)
+    @extend_schema(summary="Change a milestone (sellers)", request=MilestoneWriteSerializer)
     def partial_update(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
         self.access.require_seller()
         milestone = self.access.get_milestone(milestone_id)
-        data = self.input(MilestoneIn, partial=True)
+        data = self.input(MilestoneWriteSerializer, partial=True)
         current = {
             "title": milestone.title,
             "description": milestone.description,
@@ -88,7 +90,7 @@ class MilestonesViewSet(RoomViewSet):
         milestone_delete(milestone=self.access.get_milestone(milestone_id), actor=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Move a milestone up or down (sellers)", request=MoveIn)
+    @extend_schema(summary="Move a milestone up or down (sellers)", request=MoveWriteSerializer)
     def move(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
         get = self.access.get_milestone
         return self.move_response(milestone_move, "milestone", get, milestone_id)
@@ -98,7 +100,7 @@ class TasksViewSet(RoomViewSet):
     """The plan's tasks (a buyer: all but internal ones). Sellers change every task; buyers add
     tasks for their side and change, tick and reopen those on the buyer's side."""
 
-    serializer_class = TaskOut
+    serializer_class = TaskSerializer
     filterset_class = TaskFilter
 
     def get_queryset(self) -> QuerySet[Task]:
@@ -135,9 +137,11 @@ class TasksViewSet(RoomViewSet):
     def retrieve(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
         return Response(self.get_serializer(self.access.get_task(task_id)).data)
 
-    @extend_schema(summary="Add a task", request=TaskIn, responses={201: TaskOut})
+    @extend_schema(
+        summary="Add a task", request=TaskWriteSerializer, responses={201: TaskSerializer}
+    )
     def create(self, request: Request, room_id: UUID) -> Response:
-        data = self.input(TaskIn)
+        data = self.input(TaskWriteSerializer)
         if "status" in data:
             raise ValidationError({"status": "A new task is to do: change it afterwards."})
         self._check_internal(data)
@@ -155,11 +159,11 @@ class TasksViewSet(RoomViewSet):
         task = task_create(milestone=milestone, actor=self.user, **_task_fields(form))
         return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change a task", request=TaskIn)
+    @extend_schema(summary="Change a task", request=TaskWriteSerializer)
     def partial_update(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
         task = self.access.get_task(task_id)
         self.access.require_task_editor(task)
-        data = self.input(TaskIn, partial=True)
+        data = self.input(TaskWriteSerializer, partial=True)
         self._check_internal(data)
         milestone = self._milestone(data["milestone"]) if "milestone" in data else task.milestone
         current = {
@@ -191,11 +195,11 @@ class TasksViewSet(RoomViewSet):
         task_update(task=task, actor=self.user, **fields)
         return Response(self.get_serializer(task).data)
 
-    @extend_schema(summary="Tick or reopen a task", request=TickIn)
+    @extend_schema(summary="Tick or reopen a task", request=TickWriteSerializer)
     def tick(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
         task = self.access.get_task(task_id)
         self.access.require_task_editor(task)
-        data = self.input(TickIn)
+        data = self.input(TickWriteSerializer)
         task_set_done(task=task, done=data["done"], actor=self.user)
         return Response(self.get_serializer(task).data)
 
@@ -205,7 +209,9 @@ class TasksViewSet(RoomViewSet):
         task_delete(task=self.access.get_task(task_id), actor=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Move a task up or down in its milestone (sellers)", request=MoveIn)
+    @extend_schema(
+        summary="Move a task up or down in its milestone (sellers)", request=MoveWriteSerializer
+    )
     def move(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
         return self.move_response(task_move, "task", self.access.get_task, task_id)
 
@@ -213,7 +219,7 @@ class TasksViewSet(RoomViewSet):
 class CommentsViewSet(RoomViewSet):
     """The room's discussion and its tasks' comments (a buyer: without internal notes)."""
 
-    serializer_class = CommentOut
+    serializer_class = CommentSerializer
     filterset_class = CommentFilter
 
     def get_queryset(self) -> QuerySet[Comment]:
@@ -232,9 +238,11 @@ class CommentsViewSet(RoomViewSet):
             raise Http404
         return Response(self.get_serializer(comment).data)
 
-    @extend_schema(summary="Comment", request=CommentIn, responses={201: CommentOut})
+    @extend_schema(
+        summary="Comment", request=CommentWriteSerializer, responses={201: CommentSerializer}
+    )
     def create(self, request: Request, room_id: UUID) -> Response:
-        data = self.input(CommentIn)
+        data = self.input(CommentWriteSerializer)
         if data.get("is_internal"):
             self.access.require_seller()
         task = None

@@ -13,7 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.filters import ResourceFilter
-from api.serializers import FileIn, LinkIn, MoveIn, ResourceOut
+from api.serializers import (
+    FileWriteSerializer,
+    LinkWriteSerializer,
+    MoveWriteSerializer,
+    ResourceSerializer,
+)
 from api.views.base import RoomViewSet, form_cleaned, form_data
 from rooms.models import Resource
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
@@ -32,7 +37,7 @@ class ResourcesViewSet(RoomViewSet):
     """Files and links shared in the room, by either side (a buyer: none of the internal ones).
     Sellers reorder and remove anything; a buyer removes what they shared."""
 
-    serializer_class = ResourceOut
+    serializer_class = ResourceSerializer
     filterset_class = ResourceFilter
 
     def get_queryset(self) -> QuerySet[Resource]:
@@ -61,9 +66,11 @@ class ResourcesViewSet(RoomViewSet):
     def retrieve(self, request: Request, room_id: UUID, resource_id: UUID) -> Response:
         return Response(self.get_serializer(self.access.get_resource(resource_id)).data)
 
-    @extend_schema(summary="Share a link", request=LinkIn, responses={201: ResourceOut})
+    @extend_schema(
+        summary="Share a link", request=LinkWriteSerializer, responses={201: ResourceSerializer}
+    )
     def add_link(self, request: Request, room_id: UUID) -> Response:
-        data = self.input(LinkIn)
+        data = self.input(LinkWriteSerializer)
         if data.get("is_internal"):
             self.access.require_seller()
         cleaned = form_cleaned(ResourceLinkForm(form_data(data)))
@@ -72,12 +79,12 @@ class ResourcesViewSet(RoomViewSet):
 
     @extend_schema(
         summary="Share a file (multipart/form-data)",
-        request={"multipart/form-data": FileIn},
-        responses={201: ResourceOut},
+        request={"multipart/form-data": FileWriteSerializer},
+        responses={201: ResourceSerializer},
     )
     def upload(self, request: Request, room_id: UUID) -> Response:
         access = self.access
-        data = self.input(FileIn)
+        data = self.input(FileWriteSerializer)
         if data.get("is_internal"):
             access.require_seller()
         upload = data.pop("file", None)
@@ -117,7 +124,7 @@ class ResourcesViewSet(RoomViewSet):
         resource_delete(resource=resource, actor=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Move a file or link up or down (sellers)", request=MoveIn)
+    @extend_schema(summary="Move a file or link up or down (sellers)", request=MoveWriteSerializer)
     def move(self, request: Request, room_id: UUID, resource_id: UUID) -> Response:
         get = self.access.get_resource
         return self.move_response(resource_move, "resource", get, resource_id)

@@ -16,14 +16,14 @@ from analytics.models import Event
 from api.filters import EventFilter, RoomFilter
 from api.selectors import events_visible_to, memberships_of, rooms_reachable_by
 from api.serializers import (
-    EventOut,
-    OrganisationOut,
-    RoomCreateIn,
-    RoomOut,
-    RoomUpdateIn,
-    StageIn,
-    TemplateFromRoomIn,
-    TemplateOut,
+    EventSerializer,
+    OrganisationSerializer,
+    RoomCreateSerializer,
+    RoomSerializer,
+    RoomUpdateSerializer,
+    StageWriteSerializer,
+    TemplateFromRoomSerializer,
+    TemplateSerializer,
 )
 from api.views.base import ApiViewSet, form_cleaned, form_data
 from plans.builtin_templates import BUILTIN_TEMPLATES
@@ -44,7 +44,7 @@ from rooms.services import (
 class OrganisationViewSet(ApiViewSet):
     """The organisations you are a member of (buyers are members of none)."""
 
-    serializer_class = OrganisationOut
+    serializer_class = OrganisationSerializer
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Membership]:
@@ -52,19 +52,19 @@ class OrganisationViewSet(ApiViewSet):
             return Membership.objects.none()
         return memberships_of(self.user).order_by("created_at", "pk")
 
-    @extend_schema(summary="Your organisations", responses=OrganisationOut(many=True))
+    @extend_schema(summary="Your organisations", responses=OrganisationSerializer(many=True))
     def list(self, request: Request) -> Response:
-        return Response(OrganisationOut(self.get_queryset(), many=True).data)
+        return Response(OrganisationSerializer(self.get_queryset(), many=True).data)
 
     @extend_schema(summary="One of your organisations")
     def retrieve(self, request: Request, organisation_id: UUID) -> Response:
-        return Response(OrganisationOut(get_membership(request, organisation_id)).data)
+        return Response(OrganisationSerializer(get_membership(request, organisation_id)).data)
 
 
 class RoomsViewSet(ApiViewSet):
     """Deal rooms: every room you reach as a seller (as your role allows) or as a buyer."""
 
-    serializer_class = RoomOut
+    serializer_class = RoomSerializer
     filterset_class = RoomFilter
 
     def get_queryset(self) -> QuerySet[Room]:
@@ -92,17 +92,17 @@ class RoomsViewSet(ApiViewSet):
     @extend_schema(summary="A room")
     def retrieve(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access(request, room_id, template=False)
-        return Response(RoomOut(access.room, context={"access": access}).data)
+        return Response(RoomSerializer(access.room, context={"access": access}).data)
 
     @extend_schema(
         summary="Create a room, blank or from a template",
-        request=RoomCreateIn,
-        responses={201: RoomOut},
+        request=RoomCreateSerializer,
+        responses={201: RoomSerializer},
     )
     def create(self, request: Request) -> Response:
         if not self.memberships:
             raise Http404  # as the browser: only members create rooms
-        data = self.input(RoomCreateIn)
+        data = self.input(RoomCreateSerializer)
         membership = self._membership_for(data.get("organisation"))
         org_templates = list(templates_usable_by(membership))
         form = RoomCreateForm(
@@ -125,7 +125,7 @@ class RoomsViewSet(ApiViewSet):
             template=template_spec_for(cleaned["template"], org_templates),
         )
         context = {"seller_organisations": {membership.organisation_id}}
-        return Response(RoomOut(room, context=context).data, status=status.HTTP_201_CREATED)
+        return Response(RoomSerializer(room, context=context).data, status=status.HTTP_201_CREATED)
 
     def _membership_for(self, organisation_id: UUID | None) -> Membership:
         if organisation_id is not None:
@@ -138,35 +138,41 @@ class RoomsViewSet(ApiViewSet):
         return self.memberships[0]
 
     @extend_schema(
-        summary="Change a room's details (sellers)", request=RoomUpdateIn, responses=RoomOut
+        summary="Change a room's details (sellers)",
+        request=RoomUpdateSerializer,
+        responses=RoomSerializer,
     )
     def partial_update(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request, room_id)
         room = access.room
-        data = self.input(RoomUpdateIn, partial=True)
+        data = self.input(RoomUpdateSerializer, partial=True)
         form = RoomDetailsForm(instance=room)
         current = {name: getattr(room, name) for name in form.fields}
         form = RoomDetailsForm(form_data({**current, **data}), instance=room)
         room_update_details(room=room, actor=self.user, **form_cleaned(form))
-        return Response(RoomOut(room, context={"access": access}).data)
+        return Response(RoomSerializer(room, context={"access": access}).data)
 
-    @extend_schema(summary="Mark a room won, lost, archived or active (sellers)", request=StageIn)
+    @extend_schema(
+        summary="Mark a room won, lost, archived or active (sellers)", request=StageWriteSerializer
+    )
     def stage(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request, room_id)
-        cleaned = form_cleaned(StageForm(form_data(self.input(StageIn))))
+        cleaned = form_cleaned(StageForm(form_data(self.input(StageWriteSerializer))))
         room_set_stage(room=access.room, actor=self.user, **cleaned)
-        return Response(RoomOut(access.room, context={"access": access}).data)
+        return Response(RoomSerializer(access.room, context={"access": access}).data)
 
     @extend_schema(
         summary="Save a room's plan as a template (sellers)",
-        request=TemplateFromRoomIn,
-        responses={201: TemplateOut},
+        request=TemplateFromRoomSerializer,
+        responses={201: TemplateSerializer},
     )
     def save_as_template(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request, room_id)
-        cleaned = form_cleaned(SaveAsTemplateForm(form_data(self.input(TemplateFromRoomIn))))
+        cleaned = form_cleaned(
+            SaveAsTemplateForm(form_data(self.input(TemplateFromRoomSerializer)))
+        )
         template = room_save_as_template(room=access.room, actor=self.user, **cleaned)
-        data = TemplateOut(template_from_room(template)).data
+        data = TemplateSerializer(template_from_room(template)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 
@@ -198,7 +204,7 @@ class TemplatesViewSet(ApiViewSet):
     """Plan templates: the built-in ones and your organisations' (members only, as in the
     browser). A room is made from one with POST /api/v1/rooms/ and its `id`."""
 
-    serializer_class = TemplateOut
+    serializer_class = TemplateSerializer
 
     def _org_templates(self) -> list[Room]:
         memberships = list(memberships_of(self.user))
@@ -231,16 +237,18 @@ class TemplatesViewSet(ApiViewSet):
             }
             rows.append(row)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(TemplateOut(page, many=True).data)
+        return self.get_paginated_response(TemplateSerializer(page, many=True).data)
 
     @extend_schema(summary="A template")
     def retrieve(self, request: Request, template_id: str) -> Response:
         org_templates = self._org_templates()
         if template_id in BUILTIN_TEMPLATES:
-            return Response(TemplateOut(template_from_spec(BUILTIN_TEMPLATES[template_id])).data)
+            return Response(
+                TemplateSerializer(template_from_spec(BUILTIN_TEMPLATES[template_id])).data
+            )
         for template in org_templates:
             if str(template.public_id) == template_id:
-                return Response(TemplateOut(template_from_room(template)).data)
+                return Response(TemplateSerializer(template_from_room(template)).data)
         raise Http404
 
     @extend_schema(summary="Delete an organisation template (its sellers)")
@@ -259,7 +267,7 @@ class EventsViewSet(ApiViewSet):
     """What happened in your rooms, newest first: the activity feed, which is the seller's
     (buyers see none, as on their room page)."""
 
-    serializer_class = EventOut
+    serializer_class = EventSerializer
     filterset_class = EventFilter
 
     def get_queryset(self) -> QuerySet[Event]:
@@ -271,4 +279,4 @@ class EventsViewSet(ApiViewSet):
     @extend_schema(summary="Events of your rooms")
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(EventOut(page, many=True).data)
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
