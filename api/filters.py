@@ -1,11 +1,33 @@
 """Query filters of the list endpoints (django-filter). Ids are public UUIDs."""
 
+from datetime import UTC, datetime
+
 import django_filters as filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from analytics.models import Event
 from plans.models import Comment, Status, Task
 from rooms.models import Resource, ResourceKind, Room, Stage
 from stakeholders.models import Side, Stakeholder
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """Any ISO 8601 offset is accepted and read as UTC: PostgreSQL takes offsets up to ±15:59
+    only, and a time near year 1 or 9999 may not exist in UTC at all (a 400, not a 500)."""
+
+    def to_python(self, value: str | None) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("Enter a time between the years 1 and 9999.") from None
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class RoomFilter(filters.FilterSet):
@@ -77,10 +99,10 @@ class ResourceFilter(filters.FilterSet):
 class EventFilter(filters.FilterSet):
     room = filters.UUIDFilter(field_name="room__public_id", help_text="Only this room's events.")
     kind = filters.CharFilter(max_length=40, help_text="Only events of this kind.")
-    created_after = filters.IsoDateTimeFilter(
+    created_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="At or after this time (ISO 8601)."
     )
-    created_before = filters.IsoDateTimeFilter(
+    created_before = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Before this time (ISO 8601)."
     )
 

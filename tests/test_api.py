@@ -474,3 +474,13 @@ def test_a_file_over_the_limit_is_refused_without_being_kept(world, seller, sett
     assert "larger than" in response.json()["file"][0]
     assert not world.room_a1.resources.exists()
     assert not any(tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0525-04-09T16:15:54+21:32", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"],
+)
+def test_event_times_with_any_offset_are_an_answer_not_an_error(world, seller, moment):
+    """Found by schemathesis on PostgreSQL: offsets beyond ±15:59 and times outside UTC's years."""
+    response = seller.get(v1("events/"), {"created_before": moment})
+    assert response.status_code in {200, 400}

@@ -10,6 +10,8 @@ import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -91,8 +93,21 @@ def ids_of(world) -> dict[str, str]:
     }
 
 
+@pytest.fixture
+def connection_kept_open():
+    """As Django's test client does: a request through the WSGI handler must not close the
+    test's database connection, and with it the transaction the test runs in, as it ends."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("persona", ["owner", "buyer"])
-def test_every_operation_keeps_to_the_schema(world, persona, settings, tmp_path):
+def test_every_operation_keeps_to_the_schema(
+    world, persona, settings, tmp_path, connection_kept_open
+):
     """Every operation, with the room's real ids in its path, as a seller and as a buyer: no
     server error, and every answer's status, media type and body as the schema says."""
     settings.MEDIA_ROOT = tmp_path
