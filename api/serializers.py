@@ -225,8 +225,8 @@ class OrganisationSerializer(Out, serializers.ModelSerializer):
 
 
 class PersonSerializer(Out):
-    name = serializers.CharField(source="get_full_name", help_text="Their name, else email.")
-    email = serializers.EmailField(help_text="Their email address.")
+    name = serializers.CharField(source="get_full_name", help_text="Their name.")
+    email = serializers.EmailField(help_text=SELLER_ONLY + "their email address.")
 
 
 class RoomSerializer(SellerOnly, serializers.ModelSerializer):
@@ -269,6 +269,12 @@ class RoomSerializer(SellerOnly, serializers.ModelSerializer):
             "updated_at": {"help_text": "When it last changed."},
         }
 
+    def to_representation(self, instance: Room) -> dict:
+        data = super().to_representation(instance)
+        if not self.is_seller(instance):
+            data["owner"].pop("email", None)  # the page shows buyers the owner's name only
+        return data
+
     def get_your_side(self, room: Room) -> str:
         return "seller" if self.is_seller(room) else "buyer"
 
@@ -294,7 +300,10 @@ class StakeholderSerializer(SellerOnly, serializers.ModelSerializer):
         extra_kwargs = {
             "side": {"help_text": "The seller's team or the buyer's."},
             "name": {"help_text": "Their name."},
-            "email": {"help_text": "Their email address, or empty."},
+            "email": {
+                "help_text": "Their email address, or empty (to a buyer, that of the seller's "
+                "people: the room page shows a buyer no seller's address)."
+            },
             "title": {"help_text": "Their job title."},
             "role": {"help_text": "Their buying role."},
             "access_state": {
@@ -303,6 +312,12 @@ class StakeholderSerializer(SellerOnly, serializers.ModelSerializer):
             "position": {"help_text": "Their place in their side's list."},
             "created_at": {"help_text": "When they were added."},
         }
+
+    def to_representation(self, instance: Stakeholder) -> dict:
+        data = super().to_representation(instance)
+        if not self.is_seller(instance) and instance.side == Side.SELLER:
+            data["email"] = ""
+        return data
 
 
 class MilestoneSerializer(Out, serializers.ModelSerializer):

@@ -484,3 +484,11 @@ def test_event_times_with_any_offset_are_an_answer_not_an_error(world, seller, m
     """Found by schemathesis on PostgreSQL: offsets beyond ±15:59 and times outside UTC's years."""
     response = seller.get(v1("events/"), {"created_before": moment})
     assert response.status_code in {200, 400}
+
+
+def test_buyer_sees_no_sellers_email_address(world, buyer, seller):
+    room = buyer.get(room_url(world.room_a1)).json()
+    assert room["owner"] == {"name": world.owner.get_full_name()}
+    people = buyer.get(room_url(world.room_a1, "stakeholders/"), {"side": "seller"}).json()
+    assert [p["email"] for p in people["results"]] == [""]
+    assert seller.get(room_url(world.room_a1)).json()["owner"]["email"] == "owner@a.example"
