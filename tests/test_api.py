@@ -492,3 +492,20 @@ def test_buyer_sees_no_sellers_email_address(world, buyer, seller):
     people = buyer.get(room_url(world.room_a1, "stakeholders/"), {"side": "seller"}).json()
     assert [p["email"] for p in people["results"]] == [""]
     assert seller.get(room_url(world.room_a1)).json()["owner"]["email"] == "owner@a.example"
+
+
+def test_a_templates_plan_is_edited_like_a_rooms(world, seller, buyer):
+    template = world.template_a
+    url = v1(f"rooms/{template.public_id}/milestones/")
+    created = seller.post(url, {"title": "Kick-off", "target_date": "2027-01-10"})
+    assert created.status_code == 201
+    task = seller.post(
+        v1(f"rooms/{template.public_id}/tasks/"),
+        {"milestone": created.json()["id"], "title": "Book the call"},
+    )
+    assert task.status_code == 201
+    tick = v1(f"rooms/{template.public_id}/tasks/{task.json()['id']}/tick/")
+    assert seller.post(tick, {"done": True}).status_code == 404  # a template's tasks are never done
+    assert buyer.get(url).status_code == 404
+    assert seller.get(v1(f"rooms/{template.public_id}/")).status_code == 404  # not a room
+    assert seller.get(v1(f"rooms/{template.public_id}/comments/")).status_code == 404

@@ -60,6 +60,10 @@ class ApiViewSet(GenericViewSet):
 class RoomViewSet(ApiViewSet):
     """Under /rooms/<room_id>/: the person's access to that room (404 for outsiders)."""
 
+    # The plan's endpoints take an organisation template's id too: the browser edits a
+    # template's plan with the room's plan editor.
+    templates_too = False
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         if not self.schema_only:
@@ -77,7 +81,8 @@ class RoomViewSet(ApiViewSet):
 
     @cached_property
     def access(self) -> RoomAccess:
-        return get_room_access(self.request, self.kwargs["room_id"], template=False)
+        template = None if self.templates_too else False
+        return get_room_access(self.request, self.kwargs["room_id"], template=template)
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()

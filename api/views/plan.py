@@ -42,9 +42,11 @@ OWNER_FIELDS = {"owner_choice": "owner"}
 
 
 class MilestonesViewSet(RoomViewSet):
-    """The plan's milestones, in order. Sellers add, change, reorder and delete them."""
+    """The plan's milestones, in order. Sellers add, change, reorder and delete them, in a room
+    or in an organisation template (its id in place of the room's)."""
 
     serializer_class = MilestoneSerializer
+    templates_too = True
 
     def get_queryset(self) -> QuerySet[Milestone]:
         if self.schema_only:
@@ -102,6 +104,7 @@ class TasksViewSet(RoomViewSet):
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
+    templates_too = True
 
     def get_queryset(self) -> QuerySet[Task]:
         if self.schema_only:
@@ -197,6 +200,8 @@ class TasksViewSet(RoomViewSet):
 
     @extend_schema(summary="Tick or reopen a task", request=TickWriteSerializer)
     def tick(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
+        if self.access.room.is_template:
+            raise Http404  # a template's tasks are never done (the browser has no such page)
         task = self.access.get_task(task_id)
         self.access.require_task_editor(task)
         data = self.input(TickWriteSerializer)

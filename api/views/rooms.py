@@ -202,7 +202,8 @@ def template_from_room(room: Room) -> dict:
 
 class TemplatesViewSet(ApiViewSet):
     """Plan templates: the built-in ones and your organisations' (members only, as in the
-    browser). A room is made from one with POST /api/v1/rooms/ and its `id`."""
+    browser). A room is made from one with POST /api/v1/rooms/ and its `id`; an organisation
+    template's plan is edited under /api/v1/rooms/<its id>/milestones/ and …/tasks/."""
 
     serializer_class = TemplateSerializer
 
