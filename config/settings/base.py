@@ -294,6 +294,7 @@ SPECTACULAR_SETTINGS = {
         "AccessStateEnum": "stakeholders.models.AccessState",
         "CurrencyEnum": "rooms.models.Currency",
         "BuyerInvitesEnum": "rooms.models.BuyerInvites",
+        "ResourceKindEnum": "rooms.models.ResourceKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
