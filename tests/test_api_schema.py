@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -30,6 +31,7 @@ from tests.test_resources import png
 # Examples per operation and persona: enough to find a crash or a stray shape in every
 # operation, few enough to keep the suite quick (about 45 operations x 2 personas).
 MAX_EXAMPLES = 10
+NEGATIVE_EXAMPLES = 4
 
 
 def api_schema() -> dict:
@@ -104,17 +106,9 @@ def connection_kept_open():
     request_finished.connect(close_old_connections)
 
 
-@pytest.mark.parametrize("persona", ["owner", "buyer"])
-def test_every_operation_keeps_to_the_schema(
-    world, persona, settings, tmp_path, connection_kept_open
-):
-    """Every operation, with the room's real ids in its path, as a seller and as a buyer: no
-    server error, and every answer's status, media type and body as the schema says."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"api": "100000/min"},
-    }
+def run_every_operation(world, persona: str, mode: GenerationMode, examples: int) -> Counter:
+    """Every operation, with the room's real ids in its path, as the persona, through the WSGI
+    handler; each answer checked as the schema says. Returns the statuses seen."""
     schema = schemathesis.openapi.from_dict(api_schema())
     app = WSGIHandler()
     headers = {"Authorization": f"Bearer {token_for(getattr(world, persona))}"}
@@ -122,37 +116,61 @@ def test_every_operation_keeps_to_the_schema(
     operations = [result.ok() for result in schema.get_all_operations()]
     # Deletions last, so that the others still find the objects they are about.
     operations.sort(key=lambda op: op.method.upper() == "DELETE")
+    # Invalid input is checked for server errors only: its answer's shape is the error's.
+    checks = (
+        [not_a_server_error]
+        if mode == GenerationMode.NEGATIVE
+        else [
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ]
+    )
     statuses: Counter[int] = Counter()
-
     for operation in operations:
         path_parameters = {k: v for k, v in ids.items() if "{" + k + "}" in operation.path}
 
         @hypothesis_settings(
-            max_examples=MAX_EXAMPLES,
+            max_examples=examples,
             deadline=None,
             database=None,
             derandomize=True,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=operation.as_strategy(path_parameters=path_parameters))
+        @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
         def check(case):
             response = case.call(app=app, headers=headers)
             statuses[response.status_code] += 1
-            case.validate_response(
-                response,
-                checks=[
-                    not_a_server_error,
-                    status_code_conformance,
-                    content_type_conformance,
-                    response_schema_conformance,
-                ],
-                headers=headers,
-            )
+            case.validate_response(response, checks=checks, headers=headers)
 
         check()
-
     assert len(operations) >= 40
+    print(f"{persona} {mode.value}: {len(operations)} operations", dict(statuses))
+    return statuses
+
+
+@pytest.fixture
+def api_run(settings, tmp_path, connection_kept_open):
+    settings.MEDIA_ROOT = tmp_path
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "100000/min"},
+    }
+    return run_every_operation
+
+
+@pytest.mark.parametrize("persona", ["owner", "buyer"])
+def test_every_operation_keeps_to_the_schema(world, persona, api_run):
+    """Valid input, as a seller and as a buyer: no server error, and every answer's status,
+    media type and body as the schema says."""
+    statuses = api_run(world, persona, GenerationMode.POSITIVE, MAX_EXAMPLES)
     # The run reached the API's real work, not only its refusals.
-    assert sum(n for code, n in statuses.items() if code < 300) > len(operations)
-    print(f"{persona}: {len(operations)} operations, {sum(statuses.values())} requests", statuses)
+    assert sum(n for code, n in statuses.items() if code < 300) > 40
+
+
+def test_invalid_input_is_never_a_server_error(world, api_run):
+    """Input the schema forbids (wrong types, missing and unknown fields, bad ids), as a seller."""
+    statuses = api_run(world, "owner", GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
+    assert statuses[400] > 40
