@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Invitation, Membership
+from accounts.models import ApiToken, Invitation, Membership
 from accounts.tokens import token_hash
 
 SESSION_KEY = "organisation_id"
@@ -107,3 +107,8 @@ def get_invitation_for_invitee(request: HttpRequest, invitation_id: UUID) -> Inv
     if invitation is None or not verified.filter(email__iexact=invitation.email).exists():
         raise Http404
     return invitation
+
+
+def get_api_token_of(request: HttpRequest, token_id: UUID) -> ApiToken:
+    """One of the signed-in person's own API tokens; anyone else's is a 404."""
+    return get_object_or_404(ApiToken, user_id=request.user.pk, public_id=token_id)

@@ -63,3 +63,18 @@ class PersonalTimezoneForm(forms.Form):
         field = self.fields["timezone"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 (for mypy)
         field.choices = [("", f"My organisation's ({organisation_zone})"), *timezone_choices()]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, e.g. “CRM sync”.",
+    )
+    expires_in = forms.TypedChoiceField(
+        label="Expires",
+        choices=[("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")],
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )

@@ -172,3 +172,46 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> "ApiTokenQuerySet":
+        now = dj_timezone.now()
+        return self.filter(revoked_at=None).filter(
+            models.Q(expires_at=None) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API: it acts as its user, with exactly their access.
+
+    The secret is shown once when the token is made; only its SHA-256 is kept (the secret has
+    256 random bits, so a slow hash adds nothing). The prefix is what the settings page shows
+    to tell tokens apart.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “CRM sync”.")
+    prefix = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > dj_timezone.now()

@@ -1,6 +1,6 @@
 """Every write to users, organisations, memberships and invitations goes through here."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -9,7 +9,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Organisation, Role, User, validate_timezone
+from accounts.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    validate_timezone,
+)
+from accounts.tokens import token_hash as hash_token
 from accounts.tokens import token_new
 from notifications.services import email_queue
 
@@ -184,3 +193,62 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+# API tokens ----------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "tdm_"  # noqa: S105  a marker that tells tokens apart, not a secret
+# last_used_at is written at most this often per token: not a write on every API request.
+API_TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new personal API token. Returns it and its secret, which is never stored or shown
+    again."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the token after what will use it."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "Choose a time in the future."})
+    secret, _ = token_new()
+    token = API_TOKEN_PREFIX + secret
+    api_token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=token[: len(API_TOKEN_PREFIX) + 6],
+        token_hash=hash_token(token),
+        expires_at=expires_at,
+    )
+    return api_token, token
+
+
+@transaction.atomic
+def api_token_revoke(*, api_token: ApiToken, actor: User) -> None:
+    if api_token.user_id != actor.pk:
+        raise PermissionDenied("Only the token's owner can revoke it.")
+    if api_token.revoked_at is None:
+        api_token.revoked_at = timezone.now()
+        api_token.save(update_fields=["revoked_at"])
+
+
+def api_token_authenticate(token: str) -> ApiToken | None:
+    """The usable token behind a secret, its user loaded; None for unknown, revoked and expired
+    tokens alike. Notes the time of use, at most once a minute."""
+    if not token.startswith(API_TOKEN_PREFIX) or len(token) > 200:
+        return None
+    api_token = (
+        ApiToken.objects.usable()
+        .select_related("user")
+        .filter(token_hash=hash_token(token), user__is_active=True)
+        .first()
+    )
+    if api_token is None:
+        return None
+    now = timezone.now()
+    if api_token.last_used_at is None or now - api_token.last_used_at >= API_TOKEN_TOUCH_EVERY:
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        api_token.last_used_at = now
+    return api_token

@@ -44,4 +44,10 @@ urlpatterns = [
         name="invitation_accept_mine",
     ),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "settings/api-tokens/<uuid:token_id>/revoke/",
+        views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
 ]

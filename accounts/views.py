@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 from typing import cast
 from uuid import UUID
 
@@ -12,10 +13,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import (
+    get_api_token_of,
     get_invitation_by_token,
     get_invitation_for_invitee,
     get_invitation_of,
@@ -24,10 +27,18 @@ from accounts.access import (
     get_membership_for_admin,
     select_organisation,
 )
-from accounts.forms import InvitationForm, OrganisationForm, OrganisationSettingsForm, RoleForm
+from accounts.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    OrganisationForm,
+    OrganisationSettingsForm,
+    RoleForm,
+)
 from accounts.http import AuthedRequest
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import (
+    api_token_create,
+    api_token_revoke,
     invitation_accept,
     invitation_create,
     invitation_resend,
@@ -298,3 +309,43 @@ def invitation_accept_mine(request: AuthedRequest, invitation_id: UUID) -> HttpR
     select_organisation(request, membership)
     messages.success(request, f"You joined {membership.organisation.name}.")
     return redirect("home")
+
+
+# API tokens ----------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: AuthedRequest) -> HttpResponse:
+    """Personal API tokens, sellers' and buyers' alike: a new one is shown once, here."""
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data["expires_in"]
+        expires_at = timezone.now() + timedelta(days=days) if days else None
+        try:
+            api_token, new_token = api_token_create(
+                user=request.user, name=form.cleaned_data["name"], expires_at=expires_at
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiTokenForm()
+    context = {
+        "form": form,
+        "new_token": new_token,
+        "tokens": request.user.api_tokens.all(),
+        "now": timezone.now(),
+    }
+    status = 422 if form.errors else 200
+    return render(request, "accounts/api_tokens.html", context, status=status)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: AuthedRequest, token_id: UUID) -> HttpResponse:
+    api_token = get_api_token_of(request, token_id)
+    api_token_revoke(api_token=api_token, actor=request.user)
+    messages.success(request, f"The token “{api_token.name}” no longer works.")
+    return redirect("api_tokens")

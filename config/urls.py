@@ -21,5 +21,6 @@ urlpatterns = [
         notification_views.buyer_task_link,
         name="buyer_task_link",
     ),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

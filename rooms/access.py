@@ -112,6 +112,13 @@ class RoomAccess:
         resources = Resource.objects.filter(room=self.room)
         return resources if self.is_seller else resources.filter(is_internal=False)
 
+    def require_resource_remover(self, resource: Resource) -> None:
+        """Sellers remove anything; a buyer only what they shared themselves."""
+        if not self.is_seller and resource.created_by_id != self.user.pk:
+            raise PermissionDenied(
+                "Only the seller's team or the person who shared it can remove it."
+            )
+
     def get_resource(self, resource_id: UUID) -> Resource:
         resource = get_object_or_404(self.resources(), public_id=resource_id)
         resource.room = self.room

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -20,6 +20,7 @@ from accounts.http import AuthedRequest
 from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access
 from rooms.http import room_url
+from rooms.models import Resource
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from rooms.resource_services import (
     resource_add_file,
@@ -109,6 +110,11 @@ def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> H
     if resource.is_link:
         resource_opened(access=access, resource=resource)
         return redirect(resource.url)
+    return file_response(access, resource)
+
+
+def file_response(access: RoomAccess, resource: Resource) -> FileResponse:
+    """A stored file, served safely (its opening recorded): for the room page and the API."""
     file_type = BY_CONTENT_TYPE.get(resource.content_type)
     if file_type is None or not resource.file:
         raise Http404
@@ -135,8 +141,7 @@ def resource_delete_view(request: AuthedRequest, room_id: UUID, resource_id: UUI
     """Sellers remove anything; a buyer what they shared themselves."""
     access = get_room_access(request, room_id, template=False)
     resource = access.get_resource(resource_id)
-    if not access.is_seller and resource.created_by_id != request.user.pk:
-        raise PermissionDenied("Only the seller's team or the person who shared it can remove it.")
+    access.require_resource_remover(resource)
     resource_delete(resource=resource, actor=request.user)
     messages.success(request, f"Removed “{resource.name}”.")
     return _back(request, access)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from analytics.services import event_record
+from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Task
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
 from rooms.markdown import render_markdown
@@ -163,6 +164,15 @@ def room_set_stage(*, room: Room, stage: str, actor: User, lost_reason: str = ""
         summary += f": {lost_reason}"
     event_record(room=room, actor=actor, kind="room.stage_changed", summary=summary, stage=stage)
     return room
+
+
+def template_spec_for(key: str, org_templates: list[Room]) -> TemplateSpec | None:
+    """The plan a new room starts from: a built-in template's key, one of ``org_templates``
+    by its public id, or None (a blank plan, and an unknown key)."""
+    if key in BUILTIN_TEMPLATES:
+        return BUILTIN_TEMPLATES[key]
+    chosen = next((t for t in org_templates if str(t.public_id) == key), None)
+    return template_spec_from_room(chosen) if chosen is not None else None
 
 
 def template_spec_from_room(room: Room) -> TemplateSpec:

@@ -31,7 +31,7 @@ from rooms.services import (
     room_set_stage,
     room_update_details,
     template_delete,
-    template_spec_from_room,
+    template_spec_for,
 )
 
 ROOMS_PER_PAGE = 50
@@ -85,13 +85,7 @@ def room_create_view(request: AuthedRequest) -> HttpResponse:
         org_templates=org_templates,
     )
     if request.method == "POST" and form.is_valid():
-        key = form.cleaned_data["template"]
-        template = None
-        if key in BUILTIN_TEMPLATES:
-            template = BUILTIN_TEMPLATES[key]
-        elif key != BLANK:
-            chosen = next(t for t in org_templates if str(t.public_id) == key)
-            template = template_spec_from_room(chosen)
+        template = template_spec_for(form.cleaned_data["template"], org_templates)
         try:
             room = room_create(
                 membership=membership,

@@ -270,6 +270,23 @@ class TestKnownRoom:
         assert row.health.facts.overdue == 2
         assert row.percent == 40
 
+    def test_the_api_gives_the_same_figures_to_sellers_only(self, client, world, history):
+        store(history, world.buyer, timezone.now() - timedelta(days=1))
+        client.force_login(world.owner)
+        figures_url = f"/api/v1/rooms/{history.public_id}/figures/"
+        figures = client.get(figures_url).json()
+        expected = room_health(history)
+        assert figures["health"] == {
+            "state": expected.health.state,
+            "reason": expected.health.reason,
+        }
+        assert figures["forecast"]["slip_days"] == expected.forecast.slip_days
+        facts = expected.facts
+        assert figures["progress"] == {"done": 8, "total": 20, "overdue": facts.overdue}
+        assert (figures["engagement"]["visits_7"], figures["engagement"]["visitors_30"]) == (1, 1)
+        client.force_login(world.buyer)
+        assert client.get(figures_url).status_code == 403
+
     def test_stalled_when_the_buyer_went_quiet(self, world, history):
         store(history, world.buyer, NOW - timedelta(days=16))
         rollup_rebuild(TODAY - timedelta(days=20), TODAY)

@@ -15,6 +15,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
+from accounts.services import api_token_create
+from plans.models import Comment
 from tests.factories import InvitationFactory, ResourceFactory
 
 LOGIN = "login"
@@ -38,6 +40,7 @@ class Route:
     expect: dict[str, object]
     method: str = "get"
     kwargs: Callable[[dict], dict] = field(default=lambda ctx: {})
+    json: bool = False  # an empty JSON object as the body (the API's writes)
 
 
 def public(status=200, signed_in=None) -> dict:
@@ -87,6 +90,11 @@ def room_member(status=200, buyer=None) -> dict:
 def template_seller(status=200) -> dict:
     """Templates are the seller's: buyers never reach one."""
     return {**room_seller(status), "buyer": 404}
+
+
+def api(expect: dict) -> dict:
+    """The REST API answers a request without a token or session 401, never a sign-in page."""
+    return {**expect, "anonymous": 401}
 
 
 def staff_only() -> dict:
@@ -265,6 +273,87 @@ ROUTES: dict[str, Route] = {
     "resource_open": Route("the room's people: a link", room_member(302), kwargs=RESOURCE),
     "resource_delete": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
     "resource_move": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
+    # Personal API tokens
+    "api_tokens": Route("signed in, buyers too", signed_in()),
+    "api_token_revoke": Route(
+        "the token's owner only: it is the owner's, so 404 for everyone else",
+        {**signed_in(404), "owner": 302},
+        method="post",
+        kwargs=lambda ctx: {"token_id": ctx["api_token"]},
+    ),
+    # The REST API (api/): the same access as the pages above; a write with an empty body is
+    # a 400 for whoever may make it
+    "api:schema": Route("public: the OpenAPI schema", public()),
+    "api:docs": Route("public: Swagger UI", public()),
+    "api:organisations": Route("signed in: their own", api(signed_in())),
+    "api:organisation": Route("member", api(member()), kwargs=ORG),
+    "api:rooms": Route("signed in: the rooms they reach", api(signed_in())),
+    "api:room": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:room-stage": Route(
+        "room seller", api(room_seller(400)), method="post", json=True, kwargs=ROOM
+    ),
+    "api:room-figures": Route("room seller", api(room_seller()), kwargs=ROOM),
+    "api:room-save-as-template": Route(
+        "room seller", api(room_seller(400)), method="post", json=True, kwargs=ROOM
+    ),
+    "api:stakeholders": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:stakeholder-sellers": Route(
+        "room seller", api(room_seller(400)), method="post", json=True, kwargs=ROOM
+    ),
+    "api:stakeholder": Route("the room's people", api(room_member()), kwargs=STAKEHOLDER),
+    "api:stakeholder-move": Route(
+        "room seller", api(room_seller(400)), method="post", json=True, kwargs=STAKEHOLDER
+    ),
+    "api:stakeholder-invite": Route(
+        "room seller", api(room_seller()), method="post", json=True, kwargs=STAKEHOLDER
+    ),
+    "api:stakeholder-revoke": Route(
+        "room seller", api(room_seller()), method="post", json=True, kwargs=STAKEHOLDER
+    ),
+    "api:milestones": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:milestone": Route("the room's people", api(room_member()), kwargs=MILESTONE),
+    "api:milestone-move": Route(
+        "room seller", api(room_seller(400)), method="post", json=True, kwargs=MILESTONE
+    ),
+    "api:tasks": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:task": Route("the room's people", api(room_member()), kwargs=TASK),
+    "api:task-tick": Route(
+        "sellers; buyers their side's tasks (not this one)",
+        api(room_seller(400)),
+        method="post",
+        json=True,
+        kwargs=TASK,
+    ),
+    "api:task-move": Route(
+        "room seller", api(room_seller(400)), method="post", json=True, kwargs=TASK
+    ),
+    "api:comments": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:comment": Route(
+        "the room's people",
+        api(room_member()),
+        kwargs=lambda ctx: {"room_id": ctx["room_a1"], "comment_id": ctx["comment"]},
+    ),
+    "api:resources": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:resource-links": Route(
+        "the room's people: no link", api(room_member(400)), method="post", json=True, kwargs=ROOM
+    ),
+    "api:resource-files": Route(
+        "the room's people: no file", api(room_member(400)), method="post", kwargs=ROOM
+    ),
+    "api:resource": Route("the room's people", api(room_member()), kwargs=RESOURCE),
+    "api:resource-download": Route(
+        "the room's people: a link", api(room_member(302)), kwargs=RESOURCE
+    ),
+    "api:resource-move": Route(
+        "room seller", api(room_seller(400)), method="post", json=True, kwargs=RESOURCE
+    ),
+    "api:templates": Route("any member, of their own organisations", api(any_member())),
+    "api:template": Route(
+        "members of the template's organisation",
+        api(member()),
+        kwargs=lambda ctx: {"template_id": str(ctx["template_a"])},
+    ),
+    "api:events": Route("signed in: their rooms' (buyers: none)", api(signed_in())),
 }
 
 
@@ -309,6 +398,10 @@ def ctx(world) -> dict:
         "rep_membership": Membership.objects.get(user=world.rep).public_id,
         "invitation": InvitationFactory(organisation=world.org_a).public_id,
         "resource": ResourceFactory(room=world.room_a1, created_by=world.owner).public_id,
+        "api_token": api_token_create(user=world.owner, name="CRM")[0].public_id,
+        "comment": Comment.objects.create(
+            organisation=world.org_a, room=world.room_a1, author=world.owner, body="Hello"
+        ).public_id,
     }
 
 
@@ -335,7 +428,8 @@ def test_route_answers_each_persona_as_classified(client, world, ctx, name, pers
     route = ROUTES[name]
     url = reverse(name, kwargs=route.kwargs(ctx))
     login_as(client, world, persona)
-    response = getattr(client, route.method)(url)
+    body = {"data": "{}", "content_type": "application/json"} if route.json else {}
+    response = getattr(client, route.method)(url, **body)
     assert_status(response, route.expect[persona], persona, url)
 
 

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "csp",
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
     "stakeholders",
     "analytics",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -267,9 +271,58 @@ CELERY_BEAT_SCHEDULE = {
 
 ORGANISATION_INVITATION_DAYS = env_int("ORGANISATION_INVITATION_DAYS", default=7)
 
+# The REST API (api/): a personal token (Authorization: Bearer) or the browser's session with
+# its CSRF token; the same access rules as the web; limits per token (per person for a session).
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # Requests per token (or per signed-in person): a script syncing a CRM stays well under.
+    "DEFAULT_THROTTLE_RATES": {"api": "600/min"},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tandem API",
+    "DESCRIPTION": (
+        "Everything a person does in a deal room, for CRMs and scripts, with exactly the "
+        "permissions they have in the browser. Authenticate with a personal token "
+        "(`Authorization: Bearer tdm_…`, made under *API tokens* in the account menu or with "
+        "`manage.py create_api_token`) or the browser's session. Objects are identified by "
+        "their public UUIDs; an object you may not see answers 404, as one that does not exist."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "rooms.models.Stage",
+        "SideEnum": "stakeholders.models.Side",
+        "TaskStatusEnum": "plans.models.Status",
+        "BuyingRoleEnum": "stakeholders.models.BuyingRole",
+        "AccessStateEnum": "stakeholders.models.AccessState",
+        "CurrencyEnum": "rooms.models.Currency",
+        "BuyerInvitesEnum": "rooms.models.BuyerInvites",
+        "ResourceKindEnum": "rooms.models.ResourceKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess",
+    ],
+    # Swagger UI from drf-spectacular-sidecar's static files: no third-party host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -1,0 +1,124 @@
+"""/api/v1/…, the schema at /api/schema/ and its interactive docs at /api/docs/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from api.docs import DocsView
+from api.views.people import StakeholdersViewSet
+from api.views.plan import CommentsViewSet, MilestonesViewSet, TasksViewSet
+from api.views.resources import ResourcesViewSet
+from api.views.rooms import EventsViewSet, OrganisationViewSet, RoomsViewSet, TemplatesViewSet
+
+LIST = {"get": "list", "post": "create"}
+ITEM = {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+ROOM = "rooms/<uuid:room_id>/"
+
+v1 = [
+    path("organisations/", OrganisationViewSet.as_view({"get": "list"}), name="organisations"),
+    path(
+        "organisations/<uuid:organisation_id>/",
+        OrganisationViewSet.as_view({"get": "retrieve"}),
+        name="organisation",
+    ),
+    path("rooms/", RoomsViewSet.as_view(LIST), name="rooms"),
+    path(ROOM, RoomsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="room"),
+    path(f"{ROOM}stage/", RoomsViewSet.as_view({"post": "stage"}), name="room-stage"),
+    path(f"{ROOM}figures/", RoomsViewSet.as_view({"get": "figures"}), name="room-figures"),
+    path(
+        f"{ROOM}save-as-template/",
+        RoomsViewSet.as_view({"post": "save_as_template"}),
+        name="room-save-as-template",
+    ),
+    # People
+    path(f"{ROOM}stakeholders/", StakeholdersViewSet.as_view(LIST), name="stakeholders"),
+    path(
+        f"{ROOM}stakeholders/sellers/",
+        StakeholdersViewSet.as_view({"post": "add_seller"}),
+        name="stakeholder-sellers",
+    ),
+    path(
+        f"{ROOM}stakeholders/<uuid:stakeholder_id>/",
+        StakeholdersViewSet.as_view(ITEM),
+        name="stakeholder",
+    ),
+    *[
+        path(
+            f"{ROOM}stakeholders/<uuid:stakeholder_id>/{action}/",
+            StakeholdersViewSet.as_view({"post": action}),
+            name=f"stakeholder-{action}",
+        )
+        for action in ("move", "invite", "revoke")
+    ],
+    # The plan
+    path(f"{ROOM}milestones/", MilestonesViewSet.as_view(LIST), name="milestones"),
+    path(
+        f"{ROOM}milestones/<uuid:milestone_id>/",
+        MilestonesViewSet.as_view(ITEM),
+        name="milestone",
+    ),
+    path(
+        f"{ROOM}milestones/<uuid:milestone_id>/move/",
+        MilestonesViewSet.as_view({"post": "move"}),
+        name="milestone-move",
+    ),
+    path(f"{ROOM}tasks/", TasksViewSet.as_view(LIST), name="tasks"),
+    path(f"{ROOM}tasks/<uuid:task_id>/", TasksViewSet.as_view(ITEM), name="task"),
+    path(
+        f"{ROOM}tasks/<uuid:task_id>/tick/",
+        TasksViewSet.as_view({"post": "tick"}),
+        name="task-tick",
+    ),
+    path(
+        f"{ROOM}tasks/<uuid:task_id>/move/",
+        TasksViewSet.as_view({"post": "move"}),
+        name="task-move",
+    ),
+    path(f"{ROOM}comments/", CommentsViewSet.as_view(LIST), name="comments"),
+    path(
+        f"{ROOM}comments/<uuid:comment_id>/",
+        CommentsViewSet.as_view({"get": "retrieve"}),
+        name="comment",
+    ),
+    # Files and links
+    path(f"{ROOM}resources/", ResourcesViewSet.as_view({"get": "list"}), name="resources"),
+    path(
+        f"{ROOM}resources/links/",
+        ResourcesViewSet.as_view({"post": "add_link"}),
+        name="resource-links",
+    ),
+    path(
+        f"{ROOM}resources/files/",
+        ResourcesViewSet.as_view({"post": "upload"}),
+        name="resource-files",
+    ),
+    path(
+        f"{ROOM}resources/<uuid:resource_id>/",
+        ResourcesViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="resource",
+    ),
+    path(
+        f"{ROOM}resources/<uuid:resource_id>/download/",
+        ResourcesViewSet.as_view({"get": "download"}),
+        name="resource-download",
+    ),
+    path(
+        f"{ROOM}resources/<uuid:resource_id>/move/",
+        ResourcesViewSet.as_view({"post": "move"}),
+        name="resource-move",
+    ),
+    # Templates and events
+    path("templates/", TemplatesViewSet.as_view({"get": "list"}), name="templates"),
+    path(
+        "templates/<str:template_id>/",
+        TemplatesViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="template",
+    ),
+    path("events/", EventsViewSet.as_view({"get": "list"}), name="events"),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+]

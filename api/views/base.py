@@ -1,0 +1,114 @@
+"""What every endpoint shares: one transaction per write, the room reached through
+rooms.access, input checked by the browser's own forms."""
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from accounts.models import User
+from api.serializers import MoveWriteSerializer
+from plans.forms import MoveForm
+from rooms.access import RoomAccess, get_room_access
+
+
+class ApiViewSet(GenericViewSet):
+    request: Request
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """A write is one transaction: an answer of 400 or more keeps nothing of it."""
+        if request.method in SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
+
+    @property
+    def user(self) -> User:
+        return self.request.user
+
+    @property
+    def schema_only(self) -> bool:
+        """drf-spectacular builds the schema with a fake view and no real request."""
+        return getattr(self, "swagger_fake_view", False)
+
+    def list_response(self) -> Response:
+        """A page of the view's filtered queryset."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def input(self, serializer_class: type[serializers.Serializer], partial: bool = False) -> dict:
+        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class RoomViewSet(ApiViewSet):
+    """Under /rooms/<room_id>/: the person's access to that room (404 for outsiders)."""
+
+    # The plan's endpoints take an organisation template's id too: the browser edits a
+    # template's plan with the room's plan editor.
+    templates_too = False
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not self.schema_only:
+            self.access  # noqa: B018  as in the browser, an outsider's 404 comes before anything
+
+    def move_response(
+        self, move: Callable[..., bool], name: str, get: Callable[[UUID], Any], object_id: UUID
+    ) -> Response:
+        """Up or down among its siblings: sellers only, checked first, as in the browser."""
+        self.access.require_seller()
+        thing = get(object_id)
+        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveWriteSerializer))))
+        move(**{name: thing}, direction=cleaned["direction"], actor=self.user)
+        return Response(self.get_serializer(thing).data)
+
+    @cached_property
+    def access(self) -> RoomAccess:
+        template = None if self.templates_too else False
+        return get_room_access(self.request, self.kwargs["room_id"], template=template)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not self.schema_only:
+            context["access"] = self.access
+        return context
+
+
+def form_value(value: Any) -> Any:
+    """A JSON value as a browser would post it to a Django form."""
+    if value is None:
+        return ""
+    if isinstance(value, date | Decimal | UUID):
+        return str(value)
+    return value
+
+
+def form_data(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: form_value(value) for name, value in values.items()}
+
+
+def form_cleaned(form: forms.BaseForm, rename: dict[str, str] | None = None) -> dict[str, Any]:
+    """The browser's form decides: its errors are the API's 400, by the API's field names."""
+    if not form.is_valid():
+        rename = rename or {}
+        raise ValidationError(
+            {rename.get(name, name): errors for name, errors in form.errors.as_data().items()}
+        )
+    return dict(form.cleaned_data)

@@ -1,0 +1,267 @@
+"""A room's plan: milestones, tasks, comments."""
+
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.filters import CommentFilter, TaskFilter
+from api.serializers import (
+    CommentSerializer,
+    CommentWriteSerializer,
+    MilestoneSerializer,
+    MilestoneWriteSerializer,
+    MoveWriteSerializer,
+    TaskSerializer,
+    TaskWriteSerializer,
+    TickWriteSerializer,
+)
+from api.views.base import RoomViewSet, form_cleaned, form_data
+from plans.forms import CommentForm, MilestoneForm
+from plans.models import Comment, Milestone, Task
+from plans.services import (
+    comment_create,
+    milestone_create,
+    milestone_delete,
+    milestone_move,
+    milestone_update,
+    task_create,
+    task_delete,
+    task_move,
+    task_set_done,
+    task_update,
+)
+from plans.views import _task_fields, _task_form
+
+OWNER_FIELDS = {"owner_choice": "owner"}
+
+
+class MilestonesViewSet(RoomViewSet):
+    """The plan's milestones, in order. Sellers add, change, reorder and delete them, in a room
+    or in an organisation template (its id in place of the room's)."""
+
+    serializer_class = MilestoneSerializer
+    templates_too = True
+
+    def get_queryset(self) -> QuerySet[Milestone]:
+        if self.schema_only:
+            return Milestone.objects.none()
+        return Milestone.objects.filter(room=self.access.room).order_by("position", "pk")
+
+    @extend_schema(summary="A room's milestones")
+    def list(self, request: Request, room_id: UUID) -> Response:
+        return self.list_response()
+
+    @extend_schema(summary="A milestone")
+    def retrieve(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
+        return Response(self.get_serializer(self.access.get_milestone(milestone_id)).data)
+
+    @extend_schema(
+        summary="Add a milestone (sellers)",
+        request=MilestoneWriteSerializer,
+        responses={201: MilestoneSerializer},
+    )
+    def create(self, request: Request, room_id: UUID) -> Response:
+        self.access.require_seller()
+        cleaned = form_cleaned(MilestoneForm(form_data(self.input(MilestoneWriteSerializer))))
+        milestone = milestone_create(room=self.access.room, actor=self.user, **cleaned)
+        return Response(self.get_serializer(milestone).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Change a milestone (sellers)", request=MilestoneWriteSerializer)
+    def partial_update(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
+        self.access.require_seller()
+        milestone = self.access.get_milestone(milestone_id)
+        data = self.input(MilestoneWriteSerializer, partial=True)
+        current = {
+            "title": milestone.title,
+            "description": milestone.description,
+            "target_date": milestone.target_date,
+        }
+        cleaned = form_cleaned(MilestoneForm(form_data(current | data), instance=milestone))
+        milestone_update(milestone=milestone, actor=self.user, **cleaned)
+        return Response(self.get_serializer(milestone).data)
+
+    @extend_schema(summary="Delete a milestone and its tasks (sellers)")
+    def destroy(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
+        self.access.require_seller()
+        milestone_delete(milestone=self.access.get_milestone(milestone_id), actor=self.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Move a milestone up or down (sellers)", request=MoveWriteSerializer)
+    def move(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
+        get = self.access.get_milestone
+        return self.move_response(milestone_move, "milestone", get, milestone_id)
+
+
+class TasksViewSet(RoomViewSet):
+    """The plan's tasks (a buyer: all but internal ones). Sellers change every task; buyers add
+    tasks for their side and change, tick and reopen those on the buyer's side."""
+
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    templates_too = True
+
+    def get_queryset(self) -> QuerySet[Task]:
+        if self.schema_only:
+            return Task.objects.none()
+        return (
+            self.access.tasks()
+            .select_related("milestone", "owner")
+            .order_by("milestone__position", "milestone_id", "position", "pk")
+        )
+
+    def _milestone(self, milestone_id: UUID) -> Milestone:
+        """A milestone named in the body: one of this room's, or a field error."""
+        try:
+            return self.access.get_milestone(milestone_id)
+        except Http404:
+            raise ValidationError({"milestone": "Choose a milestone of this room."}) from None
+
+    def _owner_choice(self, data: dict, default_side: str) -> str:
+        """The browser form's owner field: a stakeholder's id, or "side:<side>"."""
+        if data.get("owner"):
+            return str(data["owner"])
+        return f"side:{data.get('side') or default_side}"
+
+    def _check_internal(self, data: dict) -> None:
+        if data.get("is_internal"):
+            self.access.require_seller()
+
+    @extend_schema(summary="A room's tasks")
+    def list(self, request: Request, room_id: UUID) -> Response:
+        return self.list_response()
+
+    @extend_schema(summary="A task")
+    def retrieve(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
+        return Response(self.get_serializer(self.access.get_task(task_id)).data)
+
+    @extend_schema(
+        summary="Add a task", request=TaskWriteSerializer, responses={201: TaskSerializer}
+    )
+    def create(self, request: Request, room_id: UUID) -> Response:
+        data = self.input(TaskWriteSerializer)
+        if "status" in data:
+            raise ValidationError({"status": "A new task is to do: change it afterwards."})
+        self._check_internal(data)
+        milestone = self._milestone(data["milestone"])
+        default_side = "seller" if self.access.is_seller else "buyer"
+        values = {
+            "title": data["title"],
+            "description": data.get("description", ""),
+            "due_date": data.get("due_date"),
+            "is_internal": data.get("is_internal", False),
+            "owner_choice": self._owner_choice(data, default_side),
+        }
+        form = _task_form(self.access, form_data(values))
+        form_cleaned(form, OWNER_FIELDS)
+        task = task_create(milestone=milestone, actor=self.user, **_task_fields(form))
+        return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Change a task", request=TaskWriteSerializer)
+    def partial_update(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
+        task = self.access.get_task(task_id)
+        self.access.require_task_editor(task)
+        data = self.input(TaskWriteSerializer, partial=True)
+        self._check_internal(data)
+        milestone = self._milestone(data["milestone"]) if "milestone" in data else task.milestone
+        current = {
+            "title": task.title,
+            "description": task.description,
+            "due_date": task.due_date,
+            "status": task.status,
+            "is_internal": task.is_internal,
+            "owner": task.owner.public_id if task.owner else None,
+            "side": task.side,
+        }
+        if "owner" in data and data["owner"] is None and "side" not in data:
+            data["side"] = task.side  # unassigning keeps the task on its side
+        if "side" in data and "owner" not in data:
+            data["owner"] = None  # a new side leaves the task unassigned on it
+        merged = current | data
+        values = {
+            "title": merged["title"],
+            "description": merged["description"],
+            "due_date": merged["due_date"],
+            "status": merged["status"],
+            "is_internal": merged["is_internal"],
+            "milestone": milestone.pk,
+            "owner_choice": self._owner_choice(merged, task.side),
+        }
+        form = _task_form(self.access, form_data(values), instance=task)
+        form_cleaned(form, OWNER_FIELDS)
+        fields = _task_fields(form)
+        task_update(task=task, actor=self.user, **fields)
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(summary="Tick or reopen a task", request=TickWriteSerializer)
+    def tick(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
+        if self.access.room.is_template:
+            raise Http404  # a template's tasks are never done (the browser has no such page)
+        task = self.access.get_task(task_id)
+        self.access.require_task_editor(task)
+        data = self.input(TickWriteSerializer)
+        task_set_done(task=task, done=data["done"], actor=self.user)
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(summary="Delete a task (sellers)")
+    def destroy(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
+        self.access.require_seller()
+        task_delete(task=self.access.get_task(task_id), actor=self.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Move a task up or down in its milestone (sellers)", request=MoveWriteSerializer
+    )
+    def move(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
+        return self.move_response(task_move, "task", self.access.get_task, task_id)
+
+
+class CommentsViewSet(RoomViewSet):
+    """The room's discussion and its tasks' comments (a buyer: without internal notes)."""
+
+    serializer_class = CommentSerializer
+    filterset_class = CommentFilter
+
+    def get_queryset(self) -> QuerySet[Comment]:
+        if self.schema_only:
+            return Comment.objects.none()
+        return self.access.comments().select_related("task", "author").order_by("created_at", "pk")
+
+    @extend_schema(summary="A room's comments")
+    def list(self, request: Request, room_id: UUID) -> Response:
+        return self.list_response()
+
+    @extend_schema(summary="A comment")
+    def retrieve(self, request: Request, room_id: UUID, comment_id: UUID) -> Response:
+        comment = self.get_queryset().filter(public_id=comment_id).first()
+        if comment is None:
+            raise Http404
+        return Response(self.get_serializer(comment).data)
+
+    @extend_schema(
+        summary="Comment", request=CommentWriteSerializer, responses={201: CommentSerializer}
+    )
+    def create(self, request: Request, room_id: UUID) -> Response:
+        data = self.input(CommentWriteSerializer)
+        if data.get("is_internal"):
+            self.access.require_seller()
+        task = None
+        if data.get("task"):
+            try:
+                task = self.access.get_task(data["task"])
+            except Http404:
+                raise ValidationError({"task": "Choose a task of this room."}) from None
+        cleaned = form_cleaned(CommentForm(form_data(data)))
+        comment = comment_create(
+            room=self.access.room,
+            actor=self.user,
+            body=cleaned["body"],
+            task=task,
+            is_internal=cleaned["is_internal"],
+        )
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
