@@ -10,7 +10,6 @@ import urllib.request
 import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
@@ -18,9 +17,8 @@ from django.utils import timezone
 
 from analytics.models import DailyActivity, Event
 from analytics.tasks import event_store
-from config.celery import app
 from tests.conftest import require_or_skip
-from tests.test_celery import QUEUE, wait_for
+from tests.test_celery import real_worker, wait_for  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -29,20 +27,7 @@ def room_url(world):
     return reverse("room_detail", args=[world.room_a1.public_id])
 
 
-@pytest.fixture
-def worker():
-    require_or_skip(bool(settings.REDIS_URL), "REDIS_URL is not set: no Redis to run a worker on")
-    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = QUEUE
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-            yield
-    finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = previous
-
-
-def test_a_real_worker_stores_each_view_once(client, world, worker):
+def test_a_real_worker_stores_each_view_once(client, world, real_worker):  # noqa: F811
     client.force_login(world.buyer)
     for _ in range(3):
         assert client.get(room_url(world)).status_code == 200
