@@ -1,9 +1,10 @@
 """Recording what people look at, without slowing the page they look at.
 
-A view is a small payload queued to Celery (``analytics.tasks.event_store``); when the broker
-cannot be reached it is written directly, so a view is never lost. The payload carries its
-idempotency key and its time, fixed here: a task retried after a lost acknowledgement inserts
-the same (key, time) pair again and the database ignores it, so nothing is counted twice.
+A view is a small payload appended to a Redis list that a Celery task drains in batches
+(analytics.buffer); when Redis cannot be reached it is written directly, so a view is never
+lost. The payload carries its idempotency key and its time, fixed here: a batch stored again
+after a drain died inserts the same (key, time) pairs and the database ignores them, so
+nothing is counted twice.
 
 The room page also reports how long it stayed visible: it is given a signed beacon token
 (room, person, the view's key) and posts seconds to ``beacon_record``, which ignores anything
@@ -16,6 +17,8 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
+from celery import current_app
+from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
@@ -57,13 +60,19 @@ def view_record(
 
 
 def event_queue(payload: dict) -> None:
-    from analytics.tasks import event_store, event_store_now
+    """Hand the event to the buffer (analytics.buffer); without Redis, or with Redis down,
+    store it here and now rather than lose it."""
+    from analytics.buffer import push
+    from analytics.tasks import events_store
 
+    if current_app.conf.task_always_eager or not settings.REDIS_URL:
+        events_store([payload])
+        return
     try:
-        event_store.apply_async(args=[payload], retry=False)
-    except Exception:  # the broker is unreachable: write it here rather than lose it
-        logger.warning("event %s written directly: broker unavailable", payload["public_id"])
-        event_store_now(payload)
+        push(payload)
+    except Exception:  # Redis is unreachable: write it here rather than lose it
+        logger.warning("event %s written directly: Redis unavailable", payload["public_id"])
+        events_store([payload])
 
 
 def beacon_token(view: dict) -> str:

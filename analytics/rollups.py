@@ -11,9 +11,10 @@ Rules (the numbers tests/test_analytics.py checks):
 
 A rollup is always rebuilt from the events, never incremented: rebuilding twice, or at the
 same time from two workers, gives the same rows. ``rollup_rebuild`` rebuilds a range of days
-for some rooms (or all); the event task asks for a rebuild of its room and day a few seconds
-later, a beat task every minute rebuilds what was stored in the last minutes, and a nightly
-one the last days, so a lost message costs minutes, never a count.
+for some rooms (or all); a beat task every 30 seconds rebuilds the rooms and days that received
+events in the last minutes (incrementally: a burst of views costs one rebuild), a nightly one
+the last three days whatever happened, and without a broker each event's day is rebuilt at
+once. A lost beat costs minutes, never a count.
 """
 
 from collections import defaultdict

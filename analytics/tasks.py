@@ -1,10 +1,10 @@
 """Storing events and keeping the daily rollups up to date (analytics.rollups)."""
 
-import logging
-from datetime import date, datetime, timedelta
+from bisect import bisect_left, insort
+from collections import defaultdict
+from datetime import datetime, timedelta
 
 from celery import current_app, shared_task
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,10 +12,6 @@ from analytics.models import QUIET_KINDS, VIEW_KINDS, Event
 from analytics.rollups import VISIT_GAP, rollup_rebuild, rollup_recent, rollup_refresh, utc_day
 from rooms.models import Room
 
-logger = logging.getLogger("tandem")
-
-# A burst of views in a room rebuilds its day once, this many seconds after the first.
-ROLLUP_DELAY = 5
 # The beat's rebuild of recent events looks back further than it runs, so a late or missed
 # run loses nothing; the nightly catch-up rebuilds the last days whatever happened.
 RECENT_WINDOW = timedelta(minutes=5)
@@ -23,79 +19,91 @@ CATCH_UP_DAYS = 3
 
 
 @shared_task(ignore_result=True)
-def event_store(payload: dict) -> None:
-    event_store_now(payload)
+def events_drain() -> None:
+    """Store the buffered events (analytics.buffer): woken by appends, and by beat."""
+    from analytics.buffer import drain
+
+    drain()
 
 
-def event_store_now(payload: dict) -> None:
-    """Insert one event once: a second insert of the same key and time is ignored."""
-    created_at = datetime.fromisoformat(payload["created_at"])
-    kind = payload["kind"]
-    starts_visit = (
-        kind in VIEW_KINDS
-        and not Event.objects.filter(
-            room_id=payload["room_id"],
-            actor_id=payload["actor_id"],
-            kind__in=VIEW_KINDS,
-            created_at__gte=created_at - VISIT_GAP,
-            created_at__lt=created_at,
-        )
-        .exclude(public_id=payload["public_id"])
-        .exists()
-    )
-    is_internal = bool(payload.get("is_internal"))
-    with transaction.atomic():
-        _insert(payload, created_at, starts_visit, is_internal)
+def events_store(payloads: list[dict]) -> None:
+    """Insert events once each, in one statement: a second insert of the same key and time is
+    ignored, so a batch stored twice (a drain that died before trimming) counts once.
+
+    A view *starts a visit* when the same person has no view in the room in the 30 minutes
+    before it, in the database or earlier in the batch (one query for the whole batch).
+    """
+    unique = {(p["public_id"], p["created_at"]): p for p in payloads}
+    parsed = [(p, datetime.fromisoformat(p["created_at"])) for p in unique.values()]
+    earlier = _view_times(parsed)
+    events, alert_rooms, days = [], set(), set()
+    for payload, at in sorted(parsed, key=lambda item: item[1]):
+        kind, pair = payload["kind"], (payload["room_id"], payload["actor_id"])
+        starts_visit = False
+        if kind in VIEW_KINDS:
+            times = earlier[pair]
+            i = bisect_left(times, at)
+            starts_visit = not (i and at - times[i - 1] <= VISIT_GAP)
+            insort(times, at)
+        is_internal = bool(payload.get("is_internal"))
         # A buyer opening a file tells the owner, as their actions do (batched).
         if payload["actor_side"] == "buyer" and kind not in QUIET_KINDS and not is_internal:
-            from notifications.alerts import buyer_alert_schedule
-
-            buyer_alert_schedule(room=Room.objects.get(pk=payload["room_id"]))
-    rollup_soon(payload["room_id"], utc_day(created_at))
-
-
-def _insert(payload: dict, created_at: datetime, starts_visit: bool, is_internal: bool) -> None:
-    Event.objects.bulk_create(
-        [
+            alert_rooms.add(payload["room_id"])
+        days.add((payload["room_id"], utc_day(at)))
+        events.append(
             Event(
                 public_id=payload["public_id"],
-                created_at=created_at,
+                created_at=at,
                 organisation_id=payload["organisation_id"],
                 room_id=payload["room_id"],
                 actor_id=payload["actor_id"],
                 actor_side=payload["actor_side"],
                 stakeholder_id=payload.get("stakeholder_id"),
-                kind=payload["kind"],
-                summary=payload["summary"],
+                kind=kind,
+                summary=payload["summary"][:300],
                 data=payload.get("data") or {},
                 seconds=payload.get("seconds", 0),
                 starts_visit=starts_visit,
                 is_internal=is_internal,
             )
-        ],
-        ignore_conflicts=True,
-    )
-
-
-def rollup_soon(room_id: int, day: date) -> None:
-    """Rebuild a room's day shortly; at once when tasks run in-process (no broker)."""
-    if current_app.conf.task_always_eager:
-        rollup_refresh([(room_id, day)])
-        return
-    try:
-        if not cache.add(f"analytics:rollup:{room_id}:{day}", 1, timeout=ROLLUP_DELAY):
-            return  # already scheduled
-        rollup_room_day.apply_async(
-            args=[room_id, day.isoformat()], countdown=ROLLUP_DELAY, retry=False
         )
-    except Exception:  # Redis is down: the beat's rollup_recent_task picks it up
-        logger.warning("rollup of room %s left for the beat: Redis unavailable", room_id)
+    with transaction.atomic():
+        Event.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
+        if alert_rooms:
+            from notifications.alerts import buyer_alert_schedule
+
+            for room in Room.objects.filter(pk__in=alert_rooms):
+                buyer_alert_schedule(room=room)
+    if current_app.conf.task_always_eager:
+        # No broker, so no beat: the days are rebuilt at once (rollup_recent_task otherwise).
+        rollup_refresh(days)
 
 
-@shared_task(ignore_result=True)
-def rollup_room_day(room_id: int, day: str) -> None:
-    on = date.fromisoformat(day)
-    rollup_rebuild(on, on, [room_id])
+def _view_times(parsed: list[tuple[dict, datetime]]) -> dict[tuple[int, int], list[datetime]]:
+    """The stored views, per room and person, that could make the batch's views not the first
+    of a visit (sorted). Events of the batch itself are left out: they are judged in order."""
+    views = [(p, at) for p, at in parsed if p["kind"] in VIEW_KINDS]
+    found: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    if not views:
+        return found
+    pairs = {(p["room_id"], p["actor_id"]) for p, _ in views}
+    rows = (
+        Event.objects.filter(
+            room_id__in={room for room, _ in pairs},
+            actor_id__in={actor for _, actor in pairs},
+            kind__in=VIEW_KINDS,
+            created_at__gte=min(at for _, at in views) - VISIT_GAP,
+            created_at__lte=max(at for _, at in views),
+        )
+        .exclude(public_id__in=[p["public_id"] for p, _ in views])
+        .values_list("room_id", "actor_id", "created_at")
+    )
+    for room_id, actor_id, at in rows:
+        if (room_id, actor_id) in pairs:
+            found[(room_id, actor_id)].append(at)
+    for times in found.values():
+        times.sort()
+    return found
 
 
 @shared_task(ignore_result=True)

@@ -153,7 +153,7 @@ def wrk(url: str, cookie: str, connections: int = CONNECTIONS) -> dict[str, floa
         [
             "wrk",
             "-t",
-            "2",
+            str(min(2, connections)),
             "-c",
             str(connections),
             "-d",

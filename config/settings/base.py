@@ -259,7 +259,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
     "buyer-alert-sweep": {"task": "notifications.tasks.buyer_alert_sweep", "schedule": 60.0},
-    "analytics-rollup-recent": {"task": "analytics.tasks.rollup_recent_task", "schedule": 60.0},
+    "analytics-events-drain": {"task": "analytics.tasks.events_drain", "schedule": 5.0},
+    "analytics-rollup-recent": {"task": "analytics.tasks.rollup_recent_task", "schedule": 30.0},
     "analytics-rollup-catch-up": {
         "task": "analytics.tasks.rollup_catch_up",
         "schedule": crontab(hour=2, minute=30),
