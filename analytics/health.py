@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from analytics.models import DailyActivity
@@ -158,12 +158,12 @@ def room_facts(rooms: Iterable[Room], now: datetime | None = None) -> dict[int, 
             overdue_buyer=Count("pk", filter=open_ & Q(due_date__lt=today, side=Side.BUYER)),
         )
     }
+    # One index probe per room (dailyactivity_last_idx), not a scan of every rollup row.
+    latest = DailyActivity.objects.filter(room=OuterRef("pk"), side=Side.BUYER).order_by("-last_at")
     last_buyer = dict(
-        DailyActivity.objects.filter(room_id__in=ids, side=Side.BUYER)
-        .values("room_id")
-        .order_by()
-        .annotate(last=Max("last_at"))
-        .values_list("room_id", "last")
+        Room.objects.filter(pk__in=ids)
+        .annotate(last=Subquery(latest.values("last_at")[:1]))
+        .values_list("pk", "last")
     )
     invited = dict(
         Stakeholder.objects.filter(room_id__in=ids, side=Side.BUYER, invited_at__isnull=False)

@@ -11,6 +11,8 @@ from rooms.models import Room
 VIEW_KINDS = ("room.viewed", "task.viewed", "resource.opened")
 # The seconds a page stayed visible (the room page's beacon).
 TIME_KIND = "room.time"
+# What the activity feed shows: every change, and a view only when it starts a visit.
+IN_FEED = ~models.Q(kind__in=(*VIEW_KINDS, TIME_KIND)) | models.Q(starts_visit=True)
 # What buyer alerts leave out (notifications.alerts): a file opened is news, reading is not.
 QUIET_KINDS = ("room.viewed", "task.viewed", TIME_KIND)
 # A buyer's link opened: it leads to a view of the room, which is what counts; the event
@@ -55,6 +57,9 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["room", "-created_at"]),
             models.Index(fields=["room", "actor", "created_at"]),
+            # The activity feed skips reading (views that continue a visit, seconds on the
+            # page); without its own index a much-viewed room would scan all of them.
+            models.Index(fields=["room", "-created_at"], name="event_feed_idx", condition=IN_FEED),
         ]
         constraints = [
             models.UniqueConstraint(fields=["public_id", "created_at"], name="event_key_unique"),
@@ -94,6 +99,14 @@ class DailyActivity(models.Model):
         indexes = [
             models.Index(fields=["organisation", "day"]),
             models.Index(fields=["room", "day"]),
+            # The dashboard's sums over 30 days and 12 weeks read only this (index-only scans
+            # on PostgreSQL); and each room's last buyer activity is one probe of it.
+            models.Index(
+                fields=["room", "side", "day"],
+                name="dailyactivity_dashboard_idx",
+                include=["visits", "views", "seconds", "user", "last_at"],
+            ),
+            models.Index(fields=["room", "side", "-last_at"], name="dailyactivity_last_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from analytics.health import AT_RISK, CLOSED, ON_TRACK, STALLED, RoomHealth, rooms_health
-from analytics.models import TIME_KIND, VIEW_KINDS, DailyActivity, Event
+from analytics.models import IN_FEED, DailyActivity, Event
 from analytics.rollups import utc_day
 from rooms.access import RoomAccess, rooms_visible_to
 from rooms.models import Room
@@ -325,7 +325,7 @@ def activity_feed(access: RoomAccess, after: int = 0, limit: int = 15) -> list[E
     """The room's activity feed (sellers only): changes, and views that start a visit."""
     if not access.is_seller:
         return []
-    events = access.room.events.filter(~Q(kind__in=(*VIEW_KINDS, TIME_KIND)) | Q(starts_visit=True))
+    events = access.room.events.filter(IN_FEED)
     if after:
         events = events.filter(pk__gt=after)
     return list(events.select_related("actor")[:limit])

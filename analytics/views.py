@@ -3,6 +3,7 @@
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +16,7 @@ from analytics.selectors import SORTS, activity_feed, dashboard, room_analytics
 from rooms.access import get_room_access, get_room_access_for_seller, require_membership
 from rooms.models import Stage
 
+ROWS_PER_PAGE = 100
 COLUMNS = [
     ("room", "Room"),
     ("owner", "Owner"),
@@ -48,7 +50,10 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
         (key, label, f"-{key}" if key == sort_key and not sort_desc else key)
         for key, label in COLUMNS
     ]
+    # Totals and charts count every room chosen; the table shows them a hundred at a time.
+    page = Paginator(board.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
+        "page": page,
         "columns": columns,
         "sort_key": sort_key,
         "sort_desc": sort_desc,

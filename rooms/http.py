@@ -1,5 +1,8 @@
 """How the room's views answer: the HTMX fragment, or a redirect for a plain form post."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -61,12 +64,23 @@ def activity_html(page: RoomPage, *, oob: bool = True) -> str:
     return render_to_string("analytics/activity.html", context)
 
 
-def insights_html(access: RoomAccess) -> str:
-    """Health and forecast: they move with every buyer visit, so never from the cache."""
+# Health also moves with buyer activity and the clock, which no fingerprint holds: a rendered
+# card is kept this long at most.
+INSIGHTS_SECONDS = 60
+
+
+def insights_html(access: RoomAccess, fingerprint: tuple) -> str:
+    """Health and forecast, for the room's sellers: rendered again when anything the body shows
+    changes (a tick moves the forecast at once), else at most a minute old."""
     if not access.is_seller or access.room.is_template:
         return ""
-    context = {"insights": room_health(access.room), "access": access}
-    return render_to_string("analytics/insights.html", context)
+
+    def render() -> str:
+        context = {"insights": room_health(access.room), "access": access}
+        return render_to_string("analytics/insights.html", context)
+
+    digest = hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+    return cache.get_or_set(f"insights:{digest}", render, INSIGHTS_SECONDS) or ""
 
 
 def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
@@ -85,10 +99,11 @@ def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
             "link_form": ResourceLinkForm(auto_id="id_link_%s"),
         }
 
-    html: str = fragment("rooms/room_detail.html#body", room_fingerprint(access), context)
+    fingerprint = room_fingerprint(access)
+    html: str = fragment("rooms/room_detail.html#body", fingerprint, context)
     html = html.replace(YOUR_TASKS_SLOT, your_tasks_html(access), 1)
     if access.is_seller and not room.is_template:
-        html = html.replace(INSIGHTS_SLOT, insights_html(access), 1)
+        html = html.replace(INSIGHTS_SLOT, insights_html(access, fingerprint), 1)
         feed = {"activity": activity_feed(access), "access": access}
         html = html.replace(ACTIVITY_SLOT, render_to_string("analytics/activity.html", feed), 1)
     return personalise(request, html)

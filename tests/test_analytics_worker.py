@@ -117,6 +117,7 @@ def outage(tmp_path, live_server):
         ),
         "REDIS_URL": redis.url,
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PGAPPNAME": "tandem-outage-test",  # to end their sessions before the test database goes
     }
     port = free_port()
 
@@ -143,6 +144,11 @@ def outage(tmp_path, live_server):
             process.wait(10)
         if redis.process.poll() is None:
             redis.stop()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'tandem-outage-test'"
+            )
 
 
 def test_redis_stopped_during_a_burst_of_views_loses_and_doubles_nothing(client, world, outage):

@@ -315,14 +315,15 @@ class TestRoomPage:
         # organisation), the membership of its organisation; the fingerprint (milestones,
         # tasks, stakeholders, comments, resources); then the page's data: stakeholders,
         # milestones, tasks (with owners), comment counts, discussion, resources (with who
-        # shared them); per request, health (tasks, buyer activity, invitations) and the
+        # shared them); the health card (tasks, buyer activity, invitations) and the
         # activity feed; the other memberships (the organisation switcher); the session
         # is saved (savepoint, update, release: the organisation is now chosen).
         with django_assert_num_queries(23):
             assert client.get(url("room_detail", room)).status_code == 200
-        # Every later view finds the rendered body under the fingerprint: the page's data
-        # is not loaded at all (the fingerprint's queries, resources among them, are).
-        with django_assert_num_queries(14):
+        # Every later view finds the rendered body and the health card under the
+        # fingerprint: neither's data is loaded (the fingerprint's queries, resources among
+        # them, are); the activity feed is read every time.
+        with django_assert_num_queries(11):
             response = client.get(url("room_detail", room))
         assert response.status_code == 200
         assert [view["kind"] for view in queued] == ["room.viewed", "room.viewed"]
