@@ -218,6 +218,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    more.update(analytics.push_cost(ENV))
     more.update(analytics.store_rate(ENV))
     analytics.purge(ENV)
 
