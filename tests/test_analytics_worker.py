@@ -98,7 +98,7 @@ def answers(port: int, ask: bytes, expect: bytes) -> bool:
 
 
 @pytest.fixture
-def outage(tmp_path, live_server):
+def outage(tmp_path):
     """A web server and a Celery worker of their own, as separate processes, on a private
     Redis and this test's database: the shared app and Redis of the suite are left alone."""
     require_or_skip(bool(shutil.which("redis-server")), "redis-server is not installed")
@@ -109,7 +109,8 @@ def outage(tmp_path, live_server):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DEBUG": "false",
+        # DEBUG: static files by their plain names (a fresh clone has run no collectstatic).
+        "DEBUG": "true",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECRET_KEY": settings.SECRET_KEY,
         "DATABASE_URL": (
