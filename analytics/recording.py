@@ -41,10 +41,34 @@ def view_record(
 
     ``target`` names what was opened (``task:<public id>``, ``resource:<public id>``).
     """
+    payload = event_payload(
+        access,
+        public_id=uuid.uuid4(),
+        created_at=timezone.now(),
+        kind=kind,
+        summary=summary,
+        data={"target": target} if target else {},
+        is_internal=is_internal,
+    )
+    event_queue(payload)
+    return payload
+
+
+def event_payload(
+    access: RoomAccess,
+    *,
+    public_id: uuid.UUID,
+    created_at: datetime,
+    kind: str,
+    summary: str,
+    data: dict,
+    **extra: object,
+) -> dict:
+    """What analytics.tasks.events_store takes: the event, with who did it, as plain values."""
     room = access.room
-    payload = {
-        "public_id": str(uuid.uuid4()),
-        "created_at": timezone.now().isoformat(),
+    return {
+        "public_id": str(public_id),
+        "created_at": created_at.isoformat(),
         "organisation_id": room.organisation_id,
         "room_id": room.pk,
         "actor_id": access.user.pk,
@@ -52,11 +76,9 @@ def view_record(
         "stakeholder_id": access.buyer.pk if access.buyer else None,
         "kind": kind,
         "summary": summary[:300],
-        "data": {"target": target} if target else {},
-        "is_internal": is_internal,
+        "data": data,
+        **extra,
     }
-    event_queue(payload)
-    return payload
 
 
 def event_queue(payload: dict) -> None:
@@ -115,20 +137,15 @@ def beacon_record(access: RoomAccess, *, token: str, sequence: object, seconds: 
     if claims.get("r") != access.room.pk or claims.get("u") != access.user.pk:
         return False
     # The same view and sequence make the same key and time: a replay is ignored on insert.
-    room = access.room
     event_queue(
-        {
-            "public_id": str(uuid.uuid5(view_id, str(seq))),
-            "created_at": viewed_at.isoformat(),
-            "organisation_id": room.organisation_id,
-            "room_id": room.pk,
-            "actor_id": access.user.pk,
-            "actor_side": access.audience,
-            "stakeholder_id": access.buyer.pk if access.buyer else None,
-            "kind": TIME_KIND,
-            "summary": f"spent {counted} s on the room",
-            "data": {"view": str(view_id)},
-            "seconds": counted,
-        }
+        event_payload(
+            access,
+            public_id=uuid.uuid5(view_id, str(seq)),
+            created_at=viewed_at,
+            kind=TIME_KIND,
+            summary=f"spent {counted} s on the room",
+            data={"view": str(view_id)},
+            seconds=counted,
+        )
     )
     return True
