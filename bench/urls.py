@@ -4,7 +4,7 @@ from django.urls import path
 
 from config.urls import urlpatterns as app_urlpatterns
 from rooms.access import get_room_access
-from rooms.views import room_page_response
+from web.views.rooms import room_page_response
 
 
 def floor(request):

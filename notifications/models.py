@@ -27,7 +27,7 @@ class OutboundEmail(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # Whose email it is: its organisation's admins see its delivery (notifications.views).
+    # Whose email it is: its organisation's admins see its delivery (web.views.notifications).
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

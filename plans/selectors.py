@@ -29,7 +29,7 @@ class MilestoneView:
     milestone: Milestone
     tasks: list[Task] = field(default_factory=list)
     progress: Progress = field(default_factory=Progress)
-    add_form: Any = None  # the "add a task" form, set by rooms.http for sellers
+    add_form: Any = None  # the "add a task" form, set by web.room_page for sellers
 
 
 @dataclass
@@ -46,7 +46,7 @@ class RoomPage:
     overdue_count: int
 
     def plan_fingerprint(self) -> tuple:
-        """Everything the plan fragment shows (rooms.fragments)."""
+        """Everything the plan fragment shows (web.fragments)."""
         room = self.access.room
         return (
             "plan",
@@ -78,7 +78,7 @@ class RoomPage:
         )
 
     def people_fingerprint(self) -> tuple:
-        """Everything the people panel shows (rooms.fragments)."""
+        """Everything the people panel shows (web.fragments)."""
         room = self.access.room
         return (
             "people",
@@ -113,7 +113,7 @@ def room_fingerprint(access: RoomAccess) -> tuple:
     displays, or derives a figure from, is in here: a column left out would serve a stale page
     (tests/test_plan.py::TestFragments changes them behind the services' back). Comments
     cannot be edited, so their ids stand for their text. What changes with every visit (the
-    activity feed, health) is not in the cached body: rooms.http fills it in per request.
+    activity feed, health) is not in the cached body: web.room_page fills it in per request.
     """
     room = access.room
     milestones = room.milestones.order_by("pk")

@@ -157,7 +157,7 @@ class Resource(models.Model):
     """A file or a link shared in a room, by either side (rooms.resource_services).
 
     A file is stored under a random name by the default storage (local disk outside the web
-    root, or S3) and only ever served by rooms.resource_views, after the access check.
+    root, or S3) and only ever served by web.views.resources, after the access check.
     """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")

@@ -1,6 +1,6 @@
 """Writes to a room's resources (files and links). One transaction each, each records its event.
 
-Who may do what is the views' business (rooms.resource_views): buyers add, never internal
+Who may do what is the views' business (web.views.resources): buyers add, never internal
 items, and remove only what they added; sellers do everything.
 """
 

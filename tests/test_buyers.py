@@ -561,7 +561,7 @@ class TestLinkAbuse:
 
 
 def test_user_text_cannot_collect_someone_elses_csrf_token(client, world):
-    from rooms.fragments import CSRF_PLACEHOLDER
+    from web.fragments import CSRF_PLACEHOLDER
 
     buyer = Client()
     buyer.force_login(world.buyer)

@@ -10,11 +10,11 @@ from django.utils import timezone
 from analytics.models import Event
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Status, Task
-from rooms.fragments import CSRF_PLACEHOLDER
 from rooms.models import Room
 from rooms.services import room_create
 from stakeholders.models import Stakeholder
 from tests.factories import MilestoneFactory, RoomFactory, StakeholderFactory, TaskFactory
+from web.fragments import CSRF_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

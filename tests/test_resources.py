@@ -206,9 +206,7 @@ class TestUploads:
     ):
         settings.RESOURCE_MAX_BYTES = 100 * 1024
         called = []
-        monkeypatch.setattr(
-            "rooms.resource_views.resource_add_file", lambda **kw: called.append(kw)
-        )
+        monkeypatch.setattr("web.views.resources.resource_add_file", lambda **kw: called.append(kw))
         response = upload(seller, room, "big.txt", b"a" * (300 * 1024))
         assert response.status_code == 422
         assert "The file is larger than 100.0\xa0KB." in response.content.decode()

@@ -36,7 +36,7 @@ from plans.services import (
     task_set_done,
     task_update,
 )
-from plans.views import _task_fields, _task_form
+from web.views.plans import _task_fields, _task_form
 
 OWNER_FIELDS = {"owner_choice": "owner"}
 

@@ -20,6 +20,7 @@ from api.serializers import (
     ResourceSerializer,
 )
 from api.views.base import RoomViewSet, form_cleaned, form_data
+from rooms.downloads import file_response
 from rooms.models import Resource
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from rooms.resource_services import (
@@ -29,7 +30,6 @@ from rooms.resource_services import (
     resource_move,
     resource_opened,
 )
-from rooms.resource_views import file_response
 from rooms.uploads import SizeLimitHandler
 
 

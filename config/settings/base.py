@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "analytics",
     "notifications",
     "api",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.organisation",
+                "web.context_processors.organisation",
             ],
         },
     },
@@ -201,7 +202,7 @@ STORAGES: dict[str, dict[str, Any]] = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 # No MEDIA_URL on purpose: uploaded files are never served by the web server, only by
-# rooms.resource_views after the access check. An S3-compatible bucket replaces the local
+# web.views.resources after the access check. An S3-compatible bucket replaces the local
 # folder when AWS_STORAGE_BUCKET_NAME is set (keys unset: boto3's own chain, e.g. a role).
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:

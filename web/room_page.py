@@ -12,17 +12,17 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
 
-from accounts.http import AuthedRequest
 from analytics.health import room_health
 from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, TaskForm
 from plans.selectors import RoomPage, room_fingerprint, room_page
 from rooms.access import RoomAccess
 from rooms.forms import StageForm
-from rooms.fragments import fragment, personalise
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from stakeholders.forms import BuyerStakeholderForm
 from stakeholders.models import Side
+from web.fragments import fragment, personalise
+from web.http import AuthedRequest
 
 
 def room_url(access: RoomAccess, anchor: str = "") -> str:
@@ -32,7 +32,7 @@ def room_url(access: RoomAccess, anchor: str = "") -> str:
 
 
 def plan_html(page: RoomPage) -> SafeString:
-    """The plan with its editing forms (rooms.fragments)."""
+    """The plan with its editing forms (web.fragments)."""
 
     def context() -> dict:
         people = page.buyers + page.sellers

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_current_membership
-from accounts.http import AuthedRequest
 from analytics.recording import beacon_token, view_record
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.access import (
@@ -23,7 +22,6 @@ from rooms.access import (
     templates_visible_to,
 )
 from rooms.forms import BLANK, RoomCreateForm, RoomDetailsForm, SaveAsTemplateForm, StageForm
-from rooms.http import room_body_html, room_url
 from rooms.models import Stage
 from rooms.services import (
     room_create,
@@ -33,6 +31,8 @@ from rooms.services import (
     template_delete,
     template_spec_for,
 )
+from web.http import AuthedRequest
+from web.room_page import room_body_html, room_url
 
 ROOMS_PER_PAGE = 50
 

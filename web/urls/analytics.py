@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics import views
+from web.views import analytics as views
 
 urlpatterns = [
     path("dashboard/", views.dashboard_view, name="dashboard"),

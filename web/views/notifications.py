@@ -10,7 +10,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_current_membership, get_membership_for_admin
-from accounts.http import AuthedRequest
 from notifications.forms import PreferencesForm
 from notifications.models import EmailStatus, Kind
 from notifications.preferences import (
@@ -21,9 +20,10 @@ from notifications.preferences import (
 )
 from notifications.selectors import deliveries_of, delivery_of
 from notifications.sending import email_send_again
-from stakeholders import views as stakeholder_views
 from stakeholders.models import AccessState
 from stakeholders.services import buyer_link_find
+from web.http import AuthedRequest
+from web.views import stakeholders as stakeholder_views
 
 
 @login_required
@@ -73,7 +73,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def buyer_task_link(request: HttpRequest, token: str, task_id: UUID) -> HttpResponse:
     """A reminder's or a mention's button for a buyer: their personal link, leading to the task.
 
-    The buyer-link rules are the room link's own (stakeholders.views.buyer_link does the
+    The buyer-link rules are the room link's own (web.views.stakeholders.buyer_link does the
     redeeming and signing in): a GET changes nothing (mail scanners follow links) and shows the
     task with one button; someone already signed in as this buyer goes straight to the task."""
     link = buyer_link_find(token)

@@ -8,13 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.http import AuthedRequest
 from analytics import charts
 from analytics.health import HEALTH_LABELS
 from analytics.recording import beacon_record
 from analytics.selectors import SORTS, activity_feed, dashboard, room_analytics
 from rooms.access import get_room_access, get_room_access_for_seller, require_membership
 from rooms.models import Stage
+from web.http import AuthedRequest
 
 ROWS_PER_PAGE = 100
 COLUMNS = [

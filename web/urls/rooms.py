@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from rooms import resource_views, views
+from web.views import resources as resource_views
+from web.views import rooms as views
 
 urlpatterns = [
     path("rooms/new/", views.room_create_view, name="room_create"),
@@ -12,8 +13,8 @@ urlpatterns = [
         views.room_save_as_template_view,
         name="room_save_as_template",
     ),
-    path("rooms/<uuid:room_id>/", include("plans.urls")),
-    path("rooms/<uuid:room_id>/", include("stakeholders.urls")),
+    path("rooms/<uuid:room_id>/", include("web.urls.plans")),
+    path("rooms/<uuid:room_id>/", include("web.urls.stakeholders")),
     path("templates/", views.template_list, name="template_list"),
     path("templates/<uuid:room_id>/", views.template_detail, name="template_detail"),
     path("templates/<uuid:room_id>/delete/", views.template_delete_view, name="template_delete"),

@@ -11,11 +11,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.http import AuthedRequest
 from accounts.models import Membership
 from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access, get_room_access_for_seller
-from rooms.http import form_invalid, stakeholders_updated
 from stakeholders.forms import BuyerLinkRequestForm, BuyerStakeholderForm, SellerStakeholderForm
 from stakeholders.models import Side
 from stakeholders.services import (
@@ -31,6 +29,8 @@ from stakeholders.services import (
     stakeholder_remove,
     stakeholder_update,
 )
+from web.http import AuthedRequest
+from web.room_page import form_invalid, stakeholders_updated
 
 
 def _members_not_in_room(access: RoomAccess):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from web.views import accounts as views
 
 urlpatterns = [
     path("orgs/new/", views.organisation_create_view, name="organisation_create"),

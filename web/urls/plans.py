@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import views
+from web.views import plans as views
 
 # Under rooms/<uuid:room_id>/ (rooms/urls.py).
 urlpatterns = [

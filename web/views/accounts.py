@@ -5,12 +5,10 @@ from uuid import UUID
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core import ratelimit
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +32,6 @@ from accounts.forms import (
     OrganisationSettingsForm,
     RoleForm,
 )
-from accounts.http import AuthedRequest
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import (
     api_token_create,
@@ -49,35 +46,9 @@ from accounts.services import (
     organisation_settings_update,
     user_has_verified_email,
 )
+from web.http import AuthedRequest
 
 logger = logging.getLogger("tandem")
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Is the database answering, and Redis when it is configured? 503 if not."""
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:
-        logger.exception("healthz: database check failed")
-        checks["database"] = "error"
-    if settings.REDIS_URL:
-        import redis
-
-        try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-            checks["redis"] = "ok"
-        except redis.RedisError:
-            logger.exception("healthz: redis check failed")
-            checks["redis"] = "error"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )
 
 
 def _pending_invitations_for(user) -> list[Invitation]:

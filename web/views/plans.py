@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.http import AuthedRequest
 from analytics.recording import view_record
 from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
@@ -26,7 +25,8 @@ from plans.services import (
     task_update,
 )
 from rooms.access import RoomAccess, get_room_access, get_room_access_for_seller
-from rooms.http import form_invalid, plan_updated, room_url
+from web.http import AuthedRequest
+from web.room_page import form_invalid, plan_updated, room_url
 
 # Milestones ---------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stakeholders import views
+from web.views import stakeholders as views
 
 # Under rooms/<uuid:room_id>/ (rooms/urls.py).
 urlpatterns = [

@@ -10,17 +10,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from accounts.http import AuthedRequest
 from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access
-from rooms.http import room_url
-from rooms.models import Resource
+from rooms.downloads import file_response
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from rooms.resource_services import (
     resource_add_file,
@@ -29,12 +27,9 @@ from rooms.resource_services import (
     resource_move,
     resource_opened,
 )
-from rooms.uploads import BY_CONTENT_TYPE, SizeLimitHandler, served_name
-
-# What a browser may do with a file it opens: nothing but show it. No script runs, no style or
-# image loads, and the document is in a sandbox (an origin of its own).
-DOWNLOAD_CSP = "default-src 'none'; sandbox"
-
+from rooms.uploads import SizeLimitHandler
+from web.http import AuthedRequest
+from web.room_page import room_url
 
 def _back(request: AuthedRequest, access: RoomAccess) -> HttpResponse:
     """Back to the room's Resources card. A removal confirmed with HTMX reloads the room page
@@ -111,28 +106,6 @@ def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> H
         resource_opened(access=access, resource=resource)
         return redirect(resource.url)
     return file_response(access, resource)
-
-
-def file_response(access: RoomAccess, resource: Resource) -> FileResponse:
-    """A stored file, served safely (its opening recorded): for the room page and the API."""
-    file_type = BY_CONTENT_TYPE.get(resource.content_type)
-    if file_type is None or not resource.file:
-        raise Http404
-    try:
-        handle = resource.file.open("rb")
-    except OSError:
-        raise Http404 from None
-    resource_opened(access=access, resource=resource)
-    response = FileResponse(
-        handle,
-        as_attachment=not file_type.inline,
-        filename=served_name(resource.original_name, file_type),
-        content_type=file_type.header,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = DOWNLOAD_CSP
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notifications import views
+from web.views import notifications as views
 
 urlpatterns = [
     path("settings/emails/", views.preferences, name="notification_preferences"),
