@@ -12,18 +12,19 @@ def event_record(
     kind: str,
     summary: str,
     is_internal: bool = False,
+    side: str | None = None,
     **data: Any,
 ) -> Event:
     """Record one thing that happened. Called by services, inside their transaction.
 
     A buyer's action also schedules the alert email to the room's owner (batched).
     """
-    side = ""
-    if actor is not None:
+    if side is None and actor is not None:
         is_member = Membership.objects.filter(
             organisation_id=room.organisation_id, user=actor
         ).exists()
         side = "seller" if is_member else "buyer"
+    side = side or ""
     event = Event.objects.create(
         organisation_id=room.organisation_id,
         room=room,
