@@ -40,7 +40,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from accounts.models import Membership, Organisation, User
 from notifications import reminders
-from notifications.models import Notice, OutboundEmail, SweepLock
+from notifications.models import Notice, SweepLock
+from outbox.models import OutboundEmail
 from plans.models import Milestone, Task
 from rooms.models import Room
 from stakeholders.models import Stakeholder

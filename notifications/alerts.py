@@ -8,13 +8,15 @@ sweep sends any alert whose scheduled task was lost (broker down, worker restart
 import logging
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from analytics.models import QUIET_KINDS, Event
-from notifications.models import BuyerAlertState, Kind
-from notifications.services import email_queue
+from notifications.models import BuyerAlertState
+from outbox.models import Kind
+from outbox.services import email_queue
 from rooms.models import Room
 
 ALERT_INTERVAL = timedelta(minutes=10)
@@ -33,9 +35,12 @@ def buyer_alert_schedule(*, room: Room) -> None:
     transaction.on_commit(lambda: _dispatch(room.pk, delay))
 
 
-def _dispatch(room_id: int, delay: float) -> None:
-    from notifications.tasks import buyer_alert_send
+@shared_task(name="notifications.tasks.buyer_alert_send")
+def buyer_alert_send(room_id: int) -> bool:
+    return buyer_alert_send_due(room_id=room_id)
 
+
+def _dispatch(room_id: int, delay: float) -> None:
     try:
         buyer_alert_send.apply_async(args=[room_id], countdown=delay, retry=False)
     except Exception:  # the broker is unreachable: the sweep sends it when due

@@ -1,6 +1,6 @@
 """Emails written when they are sent, from the notices they carry (reminders, mentions).
 
-At claim time (notifications.sending) each notice is checked against the database as it is
+At claim time (outbox.sending) each notice is checked against the database as it is
 then: a task completed, re-dated or given to someone else since its reminder was queued, a
 deleted comment, a buyer whose access was revoked — each is left out. An email with nothing
 left is cancelled. Buyers' links are made here, fresh, so that a link is never older than its
@@ -14,8 +14,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from notifications.models import Notice, NoticeKind, OutboundEmail
-from notifications.preferences import unsubscribe_headers, unsubscribe_url
+from notifications.models import Notice, NoticeKind
+from outbox.models import OutboundEmail
+from outbox.preferences import unsubscribe_headers, unsubscribe_url
 from plans.models import Status, Task
 from rooms.models import Room, Stage
 from stakeholders.models import Side, Stakeholder

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from analytics.models import VIEW_KINDS, Event
-from notifications.models import Kind, OutboundEmail
 from notifications.reminders import LIVE_STAGES, morning_day, sweep_lock, zone_of
-from notifications.services import email_queue
+from outbox.models import Kind, OutboundEmail
+from outbox.services import email_queue
 from plans.models import Status, Task
 from rooms.models import Room
 

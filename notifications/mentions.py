@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import EmailStatus, Kind, Notice, NoticeKind, OutboundEmail
-from notifications.preferences import wants
-from notifications.services import email_dispatch
+from notifications.models import Notice, NoticeKind
+from outbox.models import EmailStatus, Kind, OutboundEmail
+from outbox.preferences import wants
+from outbox.services import email_dispatch
 from plans.models import Comment
 from stakeholders.models import Stakeholder
 

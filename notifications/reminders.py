@@ -26,16 +26,9 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
-from notifications.models import (
-    EmailPreference,
-    EmailStatus,
-    Kind,
-    Notice,
-    NoticeKind,
-    OutboundEmail,
-    SweepLock,
-)
-from notifications.services import email_dispatch
+from notifications.models import Notice, NoticeKind, SweepLock
+from outbox.models import EmailPreference, EmailStatus, Kind, OutboundEmail
+from outbox.services import email_dispatch
 from plans.models import Status, Task
 from stakeholders.models import Side
 from stakeholders.services import OPEN_STATES

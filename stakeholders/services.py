@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from accounts.tokens import token_hash, token_new
 from analytics.services import event_record
-from notifications.services import email_queue
+from outbox.services import email_queue
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
 from stakeholders.models import AccessState, BuyerLink, BuyingRole, Side, Stakeholder

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from analytics.models import Event
-from notifications.models import OutboundEmail
+from outbox.models import OutboundEmail
 from plans.models import Comment, Status, Task
 from rooms.models import Room
 from stakeholders.models import AccessState, BuyerLink, Stakeholder
@@ -620,7 +620,7 @@ class TestUnsubscribe:
     def test_opening_the_link_asks_before_unsubscribing(
         self, world, django_capture_on_commit_callbacks
     ):
-        from notifications.preferences import wants
+        from outbox.preferences import wants
 
         [alert] = self.alert(world, django_capture_on_commit_callbacks)
         link = alert.extra_headers["List-Unsubscribe"].strip("<>")
@@ -632,7 +632,7 @@ class TestUnsubscribe:
         assert client.post("/unsubscribe/not-a-token/").status_code == 404
 
     def test_each_person_chooses_their_emails_on_a_page(self, client, world):
-        from notifications.preferences import wants
+        from outbox.preferences import wants
 
         client.force_login(world.buyer)
         assert client.get(reverse("notification_preferences")).status_code == 200
@@ -643,7 +643,7 @@ class TestUnsubscribe:
     def test_a_muted_mention_sends_nothing_and_makes_no_link(
         self, client, world, django_capture_on_commit_callbacks
     ):
-        from notifications.preferences import preferences_set
+        from outbox.preferences import preferences_set
 
         preferences_set(email="bea@buyer-a1.example", muted={"mentions"})
         links = BuyerLink.objects.count()

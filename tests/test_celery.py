@@ -12,9 +12,9 @@ from django.core import mail
 
 from accounts.services import invitation_create
 from config.celery import app
-from notifications.models import EmailStatus, OutboundEmail
-from notifications.services import email_queue
-from notifications.tasks import email_send, outbox_sweep
+from outbox.models import EmailStatus, OutboundEmail
+from outbox.services import email_queue
+from outbox.tasks import email_send, outbox_sweep
 from tests.conftest import require_or_skip
 from tests.factories import MembershipFactory
 

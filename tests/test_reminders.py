@@ -24,10 +24,11 @@ from django.utils import timezone
 from accounts.models import Role
 from config.celery import app as celery_app
 from notifications.digest import digest_sweep
-from notifications.models import EmailStatus, Notice, NoticeKind, OutboundEmail
-from notifications.preferences import preferences_set, wants
+from notifications.models import Notice, NoticeKind
 from notifications.reminders import reminders_sweep
-from notifications.tasks import email_send
+from outbox.models import EmailStatus, OutboundEmail
+from outbox.preferences import preferences_set, wants
+from outbox.tasks import email_send
 from plans.models import Status
 from plans.services import comment_create, task_set_done
 from stakeholders.models import AccessState, Side
@@ -318,7 +319,7 @@ class TestFaults:
 
     def test_a_worker_dying_after_the_server_accepted_never_sends_twice(self, plan, run, client):
         task_for(plan, plan.sam, days(2))
-        died = mock.patch("notifications.tasks.email_mark_sent", side_effect=SystemExit("killed"))
+        died = mock.patch("outbox.tasks.email_mark_sent", side_effect=SystemExit("killed"))
         with died, pytest.raises(SystemExit):
             run()
         assert len(mail.outbox) == 1  # the server had it
@@ -326,7 +327,7 @@ class TestFaults:
         assert email.status == EmailStatus.SENDING
         # The message is redelivered (acks_late) and the outbox sweep runs: nothing more.
         assert email_send.run(email.pk) == "skipped"
-        from notifications.tasks import outbox_sweep
+        from outbox.tasks import outbox_sweep
 
         OutboundEmail.objects.update(created_at=NOW, claimed_at=NOW)
         with mock.patch.object(email_send, "delay") as delay:

@@ -17,9 +17,10 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 
 from config.celery import app
-from notifications.models import EmailStatus, OutboundEmail, SweepLock
+from notifications.models import SweepLock
 from notifications.reminders import reminders_due, reminders_sweep
-from notifications.tasks import email_send, outbox_sweep
+from outbox.models import EmailStatus, OutboundEmail
+from outbox.tasks import email_send, outbox_sweep
 from plans.services import task_set_done
 from tests.conftest import require_or_skip
 from tests.test_celery import real_worker, wait_for  # noqa: F401 (a fixture)
@@ -91,9 +92,7 @@ def test_a_worker_killed_after_sending_before_marking_sends_no_second_copy(
 ):
     task_for(plan, plan.sam, days(2))
     # The server accepts, then the task dies before it can mark the row sent.
-    killed = mock.patch(
-        "notifications.tasks.email_mark_sent", side_effect=RuntimeError("worker killed")
-    )
+    killed = mock.patch("outbox.tasks.email_mark_sent", side_effect=RuntimeError("worker killed"))
     with killed:
         reminders_sweep(now=NOW)
         assert wait_for(lambda: copies_to("sam@initech.example") == 1)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "accounts",
+    "outbox",
     "rooms",
     "plans",
     "stakeholders",

@@ -10,16 +10,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_current_membership, get_membership_for_admin
-from notifications.forms import PreferencesForm
-from notifications.models import EmailStatus, Kind
-from notifications.preferences import (
+from outbox.forms import PreferencesForm
+from outbox.models import EmailStatus, Kind
+from outbox.preferences import (
     muted_kinds,
     preferences_save,
     preferences_set,
     unsubscribe_read,
 )
-from notifications.selectors import deliveries_of, delivery_of
-from notifications.sending import email_send_again
+from outbox.selectors import deliveries_of, delivery_of
+from outbox.services import email_send_again
 from stakeholders.models import AccessState
 from stakeholders.services import buyer_link_find
 from web.http import AuthedRequest

@@ -6,7 +6,9 @@ from datetime import datetime
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from notifications.models import OutboundEmail
+from outbox.models import EmailStatus, OutboundEmail
+from outbox.preferences import unsubscribe_headers, unsubscribe_url, wants
+from outbox.tasks import email_send
 
 logger = logging.getLogger("tandem")
 
@@ -29,8 +31,6 @@ def email_queue(
     carries a one-click unsubscribe link and its headers.
     """
     if kind:
-        from notifications.preferences import unsubscribe_headers, unsubscribe_url, wants
-
         if not wants(to, kind):
             return None
         headers = {**(headers or {}), **unsubscribe_headers(to, kind)}
@@ -57,9 +57,21 @@ def email_queue(
 def email_dispatch(email_id: int, eta: datetime | None = None) -> None:
     """Hand the email to a worker (at ``eta``, if given); if the broker is down, the periodic
     sweep sends it when it is due."""
-    from notifications.tasks import email_send
-
     try:
         email_send.apply_async(args=[email_id], eta=eta, retry=False)
     except Exception:  # the broker is unreachable: the row waits for outbox_sweep
         logger.warning("email %s left for the outbox sweep: broker unavailable", email_id)
+
+
+@transaction.atomic
+def email_send_again(*, email: OutboundEmail) -> OutboundEmail:
+    """An admin's decision for a failed or interrupted email: queue it once more."""
+    email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
+    if email.status not in (EmailStatus.FAILED, EmailStatus.SENDING):
+        return email
+    email.status = EmailStatus.PENDING
+    email.attempts = 0
+    email.next_attempt_at = None
+    email.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transaction.on_commit(lambda: email_dispatch(email.pk))
+    return email

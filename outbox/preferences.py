@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import user_set_timezone
-from notifications.models import EmailPreference, Kind
+from outbox.models import EmailPreference, Kind
 
 SALT = "tandem.unsubscribe"
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import OutboundEmail
+from outbox.models import OutboundEmail
 
 
 @admin.register(OutboundEmail)

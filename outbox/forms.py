@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.forms import PersonalTimezoneForm
-from notifications.models import Kind
+from outbox.models import Kind
 
 
 class PreferencesForm(PersonalTimezoneForm):

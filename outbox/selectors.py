@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
-from notifications.models import EmailStatus, OutboundEmail
+from outbox.models import EmailStatus, OutboundEmail
 
 # A claimed row still "sending" after this long was interrupted: its worker died.
 INTERRUPTED_AFTER = timedelta(minutes=10)

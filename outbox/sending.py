@@ -10,9 +10,9 @@ interrupted with a *Send again* button. The price of "never twice" is that a wor
 the few milliseconds between the claim and the server's answer leaves that one email for an
 admin to decide, instead of sending a possible second copy.
 
-Emails with a ``compose`` are written at claim time from their notices (notifications.compose),
-so a reminder about a task completed or re-dated since it was queued is left out, and an email
-with nothing left to say is cancelled.
+Emails with a ``compose`` are written at claim time by the composer registered under that name
+(outbox.composers): notifications' reminders leave out a task completed or re-dated since it
+was queued, and an email with nothing left to say is cancelled.
 """
 
 from datetime import timedelta
@@ -22,7 +22,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import EmailStatus, OutboundEmail
+from outbox.composers import email_compose
+from outbox.models import EmailStatus, OutboundEmail
+from outbox.preferences import wants
 
 MAX_ATTEMPTS = 8
 # A Celery retry's countdown and the row's next_attempt_at are computed a moment apart.
@@ -39,9 +41,6 @@ def backoff_seconds(attempts: int) -> int:
 def email_claim(email_id: int) -> OutboundEmail | str:
     """Lock a due pending row and mark it ``sending``; the row, or why not ("skipped",
     "cancelled")."""
-    from notifications.compose import email_compose
-    from notifications.preferences import wants
-
     now = timezone.now()
     email = (
         OutboundEmail.objects.select_for_update(skip_locked=True)
@@ -107,19 +106,3 @@ def email_mark_failed(email: OutboundEmail, exc: OSError) -> int | None:
         }
     OutboundEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(**fields)
     return None if final else backoff
-
-
-@transaction.atomic
-def email_send_again(*, email: OutboundEmail) -> OutboundEmail:
-    """An admin's decision for a failed or interrupted email: queue it once more."""
-    from notifications.services import email_dispatch
-
-    email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-    if email.status not in (EmailStatus.FAILED, EmailStatus.SENDING):
-        return email
-    email.status = EmailStatus.PENDING
-    email.attempts = 0
-    email.next_attempt_at = None
-    email.save(update_fields=["status", "attempts", "next_attempt_at"])
-    transaction.on_commit(lambda: email_dispatch(email.pk))
-    return email
