@@ -16,6 +16,15 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a time zone name, such as Europe/Paris.")
 
 
+class Side(models.TextChoices):
+    """Which side of the deal a person is on: the selling organisation's members are sellers,
+    everyone they invite into a room is a buyer. The one definition (stakeholders, tasks,
+    events and the access object use it)."""
+
+    BUYER = "buyer", "Buyer"
+    SELLER = "seller", "Seller"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

@@ -28,10 +28,11 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from accounts.models import Side
 from analytics.models import DailyActivity
 from plans.models import Status, Task
 from rooms.models import Room, Stage
-from stakeholders.models import Side, Stakeholder
+from stakeholders.models import Stakeholder
 
 WINDOW_DAYS = 28
 MIN_HISTORY_DAYS = 7

@@ -22,14 +22,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from celery import current_app
 from django.db import transaction
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncDate
 
-from analytics.models import LINK_KINDS, TIME_KIND, VIEW_KINDS, DailyActivity, Event
+from activity.kinds import LINK_KINDS, TIME_KIND, VIEW_KINDS, VISIT_GAP
+from activity.kinds import starts_visit as visit_starts
+from activity.models import Event
+from activity.subscriptions import Recorded
+from analytics.models import DailyActivity
 from stakeholders.models import Stakeholder
-
-VISIT_GAP = timedelta(minutes=30)
 
 
 @dataclass
@@ -80,11 +83,10 @@ def rollup_rebuild(start: date, end: date, room_ids: Iterable[int] | None = None
         chunk_size=5000
     ):
         is_view = kind in VIEW_KINDS
-        starts_visit = is_view and not (
-            last_view is not None
-            and last_view[:2] == (room_id, actor_id)
-            and at - last_view[2] <= VISIT_GAP
-        )
+        previous = None
+        if last_view is not None and last_view[:2] == (room_id, actor_id):
+            previous = last_view[2]
+        starts_visit = is_view and visit_starts(previous, at)
         if is_view:
             last_view = (room_id, actor_id, at)
         day = utc_day(at)
@@ -183,3 +185,11 @@ def rollup_recent(since: datetime) -> int:
         .distinct()
     )
     return rollup_refresh(touched)
+
+
+def rollups_on_recorded(recorded: Recorded) -> None:
+    """A subscription (activity.subscriptions). With no broker there is no beat to rebuild
+    recent days every 30 seconds (analytics.tasks.rollup_recent_task): buffered events, which
+    are stored at once then, rebuild their days here."""
+    if recorded.buffered and current_app.conf.task_always_eager:
+        rollup_refresh({(event.room_id, utc_day(event.created_at)) for event in recorded.events})

@@ -13,13 +13,15 @@ from typing import Any
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Side, User
+from activity.kinds import IN_FEED
+from activity.models import Event
 from analytics.health import AT_RISK, CLOSED, ON_TRACK, STALLED, RoomHealth, rooms_health
-from analytics.models import IN_FEED, DailyActivity, Event
+from analytics.models import DailyActivity
 from analytics.rollups import utc_day
 from rooms.access import RoomAccess, rooms_visible_to
 from rooms.models import Room
-from stakeholders.models import Side, Stakeholder
+from stakeholders.models import Stakeholder
 
 HEALTH_ORDER = {STALLED: 0, AT_RISK: 1, ON_TRACK: 2, CLOSED: 3}
 CHART_WEEKS = 12

@@ -6,10 +6,11 @@ import django_filters as filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
-from analytics.models import Event
+from accounts.models import Side
+from activity.models import Event
 from plans.models import Comment, Status, Task
 from rooms.models import Resource, ResourceKind, Room, Stage
-from stakeholders.models import Side, Stakeholder
+from stakeholders.models import Stakeholder
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):

@@ -4,7 +4,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import Membership, User
-from analytics.models import Event
+from activity.models import Event
 from rooms.access import buyer_rooms, rooms_visible_to
 from rooms.models import Room
 

@@ -9,11 +9,11 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
-from accounts.models import Membership, Role
-from analytics.models import Event
+from accounts.models import Membership, Role, Side
+from activity.models import Event
 from plans.models import Comment, Milestone, Status, Task
 from rooms.models import BuyerInvites, Currency, Resource, Room, Stage
-from stakeholders.models import BuyingRole, Side, Stakeholder
+from stakeholders.models import BuyingRole, Stakeholder
 
 from .schema import SELLER_ONLY
 
@@ -276,7 +276,7 @@ class RoomSerializer(SellerOnly, serializers.ModelSerializer):
         return data
 
     def get_your_side(self, room: Room) -> str:
-        return "seller" if self.is_seller(room) else "buyer"
+        return Side.SELLER if self.is_seller(room) else Side.BUYER
 
     def is_seller(self, instance: Any) -> bool:
         seller_orgs = self.context.get("seller_organisations")

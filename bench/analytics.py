@@ -30,7 +30,7 @@ from django.test import Client
 from django.utils import timezone
 from accounts.models import Membership, Organisation, Role, User
 from accounts.services import organisation_create, user_create_verified
-from analytics.models import Event
+from activity.models import Event
 from analytics.rollups import rollup_rebuild
 from plans.models import Milestone, Task
 from rooms.models import Room
@@ -171,15 +171,15 @@ def alternate(wrk, urls: dict[str, str], cookie: str, rounds: int = 3) -> dict[s
 
 
 def store_rate(env: dict) -> dict[str, float]:
-    """Buffer STORE_EVENTS views as pages do (analytics.buffer), then let a real worker drain
+    """Buffer STORE_EVENTS views as pages do (activity.buffer), then let a real worker drain
     them into PostgreSQL (one drain at a time, by design)."""
     queue = "bench-events"
     code = f"""
 import datetime, json, uuid
 from django.conf import settings
 from django.utils import timezone
-from analytics.buffer import _key, client
-from analytics.models import Event
+from activity.buffer import _key, client
+from activity.models import Event
 from stakeholders.models import Stakeholder
 Event.objects.filter(summary="bench-store").delete()
 people = list(Stakeholder.objects.filter(organisation__name="{DASHBOARD_ORG}")
@@ -196,7 +196,7 @@ for i in range({STORE_EVENTS}):
         "stakeholder_id": stakeholder_id, "kind": "room.viewed", "summary": "bench-store", "data": {{}},
     }}))
 pipe.execute()
-from analytics.tasks import events_drain
+from activity.tasks import events_drain
 events_drain.apply_async(queue="{queue}")
 print("QUEUED")
 """
@@ -279,7 +279,7 @@ def run(env: dict, base: str, room_id: str, cookie: str, wrk) -> dict:
 PUSH_COST = """
 import statistics, time, uuid
 from django.utils import timezone
-from analytics.buffer import _key, client, push
+from activity.buffer import _key, client, push
 from django.conf import settings
 payload = {"public_id": "", "created_at": timezone.now().isoformat(), "organisation_id": 1,
            "room_id": 1, "actor_id": 1, "actor_side": "buyer", "stakeholder_id": None,
@@ -307,7 +307,7 @@ def purge(env: dict) -> None:
     shell(
         env,
         "from config.celery import app; app.control.purge(); from django.conf import settings; "
-        "from analytics.buffer import _key, client; client(settings.REDIS_URL).delete("
+        "from activity.buffer import _key, client; client(settings.REDIS_URL).delete("
         "_key('events'))",
     )
 

@@ -13,31 +13,47 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.models import QUIET_KINDS, Event
+from accounts.models import Side
+from activity.kinds import QUIET_KINDS
+from activity.models import Event
+from activity.subscriptions import Recorded
 from notifications.models import BuyerAlertState
 from outbox.models import Kind
 from outbox.services import email_queue
-from rooms.models import Room
 
 ALERT_INTERVAL = timedelta(minutes=10)
 logger = logging.getLogger("tandem")
 
 
-def buyer_alert_schedule(*, room: Room) -> None:
+def buyer_alert_schedule(*, room_id: int) -> None:
     """Call inside the transaction that recorded a buyer's event."""
-    state, _ = BuyerAlertState.objects.select_for_update().get_or_create(room=room)
+    state, _ = BuyerAlertState.objects.select_for_update().get_or_create(room_id=room_id)
     if state.due_at is not None:
         return  # an alert is already on its way; this event will be in it
     now = timezone.now()
     state.due_at = max(now, state.sent_at + ALERT_INTERVAL) if state.sent_at else now
     state.save(update_fields=["due_at"])
     delay = max(0.0, (state.due_at - now).total_seconds())
-    transaction.on_commit(lambda: _dispatch(room.pk, delay))
+    transaction.on_commit(lambda: _dispatch(room_id, delay))
 
 
 @shared_task(name="notifications.tasks.buyer_alert_send")
 def buyer_alert_send(room_id: int) -> bool:
     return buyer_alert_send_due(room_id=room_id)
+
+
+def buyer_alerts_on_recorded(recorded: Recorded) -> None:
+    """A subscription (activity.subscriptions): what a buyer did, but not what they read and
+    nothing internal, schedules the room's alert (a file opened is news)."""
+    rooms = {
+        event.room_id
+        for event in recorded.events
+        if event.actor_side == Side.BUYER
+        and not event.is_internal
+        and event.kind not in QUIET_KINDS
+    }
+    for room_id in sorted(rooms):
+        buyer_alert_schedule(room_id=room_id)
 
 
 def _dispatch(room_id: int, delay: float) -> None:
@@ -61,7 +77,7 @@ def buyer_alert_send_due(*, room_id: int) -> bool:
     room = state.room
     events = list(
         Event.objects.filter(
-            room=room, actor_side="buyer", is_internal=False, pk__gt=state.last_event_id
+            room=room, actor_side=Side.BUYER, is_internal=False, pk__gt=state.last_event_id
         )
         # A file opened is news; reading the room, a task or the time spent there is not.
         .exclude(kind__in=QUIET_KINDS)

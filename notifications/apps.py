@@ -9,6 +9,8 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
+        # Imported here, not at the top: its modules load models, which must wait until the
+        # app registry is ready.
         from notifications import subscriptions
 
         subscriptions.connect()

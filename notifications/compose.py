@@ -14,16 +14,16 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.models import Side
 from notifications.models import Notice, NoticeKind
 from outbox.models import OutboundEmail
 from outbox.preferences import unsubscribe_headers, unsubscribe_url
 from plans.models import Status, Task
-from rooms.models import Room, Stage
-from stakeholders.models import Side, Stakeholder
-from stakeholders.services import OPEN_STATES, buyer_link_create, buyer_link_url
+from rooms.models import LIVE_STAGES, Room
+from stakeholders.models import OPEN_STATES, Stakeholder
+from stakeholders.services import buyer_link_create, buyer_link_url
 
 # Rooms whose plan is still being worked on (a won room is onboarding).
-LIVE_STAGES = [Stage.ACTIVE, Stage.WON]
 
 
 @dataclass

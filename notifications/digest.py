@@ -17,13 +17,14 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
-from analytics.models import VIEW_KINDS, Event
-from notifications.reminders import LIVE_STAGES, morning_day, sweep_lock, zone_of
+from accounts.models import Membership, Side
+from activity.kinds import VIEW_KINDS
+from activity.models import Event
+from notifications.reminders import morning_day, sweep_lock, zone_of
 from outbox.models import Kind, OutboundEmail
 from outbox.services import email_queue
 from plans.models import Status, Task
-from rooms.models import Room
+from rooms.models import LIVE_STAGES, Room
 
 TICK, COMMENT = "task.completed", "comment.created"
 
@@ -50,7 +51,7 @@ def activity_between(room_ids: list[int], start: datetime, end: datetime) -> dic
         room_id__in=room_ids, created_at__gte=start, created_at__lt=end
     ).order_by()
     visits = (
-        events.filter(kind__in=VIEW_KINDS, starts_visit=True, actor_side="buyer")
+        events.filter(kind__in=VIEW_KINDS, starts_visit=True, actor_side=Side.BUYER)
         .values("room_id")
         .annotate(n=Count("pk"), people=Count("actor_id", distinct=True))
     )

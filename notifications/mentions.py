@@ -7,12 +7,16 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Side
+from activity.kinds import EventKind
+from activity.subscriptions import Recorded
 from notifications.models import Notice, NoticeKind
 from outbox.models import EmailStatus, Kind, OutboundEmail
 from outbox.preferences import wants
 from outbox.services import email_dispatch
+from plans.mentions import find_mentions
 from plans.models import Comment
-from stakeholders.models import Stakeholder
+from stakeholders.models import OPEN_STATES, Stakeholder
 
 WINDOW = timedelta(minutes=10)
 
@@ -57,3 +61,32 @@ def mention_notify(*, comment: Comment, person: Stakeholder) -> Notice | None:
     if created:
         transaction.on_commit(lambda: email_dispatch(email.pk, eta=start if ahead else None))
     return notice
+
+
+def mentions_on_recorded(recorded: Recorded) -> None:
+    """A subscription (activity.subscriptions): a new comment tells whoever it @mentions."""
+    for event in recorded.events:
+        if event.kind != EventKind.COMMENT_CREATED or "comment" not in event.data:
+            continue
+        comment = (
+            Comment.objects.select_related("room", "author")
+            .filter(public_id=event.data["comment"])
+            .first()
+        )
+        if comment is not None:
+            mentions_notify(comment)
+
+
+def mentions_notify(comment: Comment) -> None:
+    """Notify each person @mentioned in a new comment (grouped and throttled). An
+    internal note reaches sellers only; a buyer is told only once they have been invited (a
+    mention does not let anyone in)."""
+    people = list(comment.room.stakeholders.exclude(email=""))
+    if comment.is_internal:
+        people = [p for p in people if p.side == Side.SELLER]
+    for person in find_mentions(comment.body, people):
+        if comment.author and person.email.lower() == comment.author.email.lower():
+            continue
+        if person.side == Side.BUYER and person.access_state not in OPEN_STATES:
+            continue
+        mention_notify(comment=comment, person=person)

@@ -25,17 +25,16 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Side
 from notifications.models import Notice, NoticeKind, SweepLock
 from outbox.models import EmailPreference, EmailStatus, Kind, OutboundEmail
 from outbox.services import email_dispatch
 from plans.models import Status, Task
-from stakeholders.models import Side
-from stakeholders.services import OPEN_STATES
+from rooms.models import LIVE_STAGES
+from stakeholders.models import OPEN_STATES
 
 MORNING = time(8, 0)
 OVERDUE_DAYS = 7
-LIVE_STAGES = ["active", "won"]
 
 
 @dataclass(frozen=True)

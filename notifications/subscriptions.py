@@ -1,15 +1,22 @@
-"""How notifications hear of what happens: called once, from NotificationsConfig.ready()."""
+"""How notifications hear of what happens: called once, from NotificationsConfig.ready().
+
+Each receiver only calls a function of this app; the work is there."""
 
 from accounts.models import Invitation
 from accounts.signals import invitation_issued
+from activity.subscriptions import subscribe
+from notifications.alerts import buyer_alerts_on_recorded
 from notifications.compose import COMPOSERS, email_compose
 from notifications.invitations import invitation_email_queue
+from notifications.mentions import mentions_on_recorded
 from outbox.composers import composer_register
 
 
 def connect() -> None:
     for name in COMPOSERS:
         composer_register(name, email_compose)
+    subscribe("notifications.buyer_alerts", buyer_alerts_on_recorded)
+    subscribe("notifications.mentions", mentions_on_recorded)
     invitation_issued.connect(
         lambda sender, **kwargs: invitation_email_queue(**kwargs),
         sender=Invitation,

@@ -5,10 +5,11 @@ contract signature); the forward template counts days after the start date. A mi
 is the offset of its latest task, so its date is when all of its tasks should be done.
 """
 
+from accounts.models import Side
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
 
-BUYER = "buyer"
-SELLER = "seller"
+BUYER = Side.BUYER
+SELLER = Side.SELLER
 
 
 ENTERPRISE = TemplateSpec(

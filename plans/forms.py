@@ -2,8 +2,9 @@ from typing import cast
 
 from django import forms
 
+from accounts.models import Side
 from plans.models import Milestone, Status, Task
-from stakeholders.models import Side, Stakeholder
+from stakeholders.models import Stakeholder
 
 
 class MilestoneForm(forms.ModelForm):

@@ -3,9 +3,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Side
 from rooms.models import Room
-from stakeholders.models import Side, Stakeholder
+from stakeholders.models import Stakeholder
 
 
 class Milestone(models.Model):

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.models import Side
 from plans.models import Comment, Milestone, Status, Task
 from rooms.access import RoomAccess
 from rooms.models import Resource
-from stakeholders.models import KEY_ROLES, BuyingRole, Side, Stakeholder
+from stakeholders.models import KEY_ROLES, BuyingRole, Stakeholder
 
 
 @dataclass

@@ -7,13 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from analytics.services import event_record
-from notifications.mentions import mention_notify
-from plans.mentions import find_mentions
 from plans.models import Comment, Milestone, Status, Task
+from rooms.events import event_record
 from rooms.models import Room
 from rooms.ordering import move, next_position
-from stakeholders.models import AccessState, Side, Stakeholder
+from stakeholders.models import Stakeholder
 
 
 def _check_owner(room: Room, owner: Stakeholder | None) -> None:
@@ -222,30 +220,13 @@ def comment_create(
         is_internal=is_internal,
     )
     where = f"on “{task.title}”" if task else "in the discussion"
+    # Whoever was @mentioned hears of it from notifications, which subscribes to this event.
     event_record(
         room=room,
         actor=actor,
         kind="comment.created",
         summary=f"commented {where}",
         is_internal=is_internal,
+        comment=str(comment.public_id),
     )
-    _notify_mentions(comment)
     return comment
-
-
-def _notify_mentions(comment: Comment) -> None:
-    """Notify each person @mentioned (grouped and throttled: notifications.mentions). An
-    internal note reaches sellers only; a buyer is told only once they have been invited (a
-    mention does not let anyone in)."""
-    people = list(comment.room.stakeholders.exclude(email=""))
-    if comment.is_internal:
-        people = [p for p in people if p.side == Side.SELLER]
-    for person in find_mentions(comment.body, people):
-        if comment.author and person.email.lower() == comment.author.email.lower():
-            continue
-        if person.side == Side.BUYER and person.access_state not in (
-            AccessState.INVITED,
-            AccessState.ACTIVE,
-        ):
-            continue
-        mention_notify(comment=comment, person=person)

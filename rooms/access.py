@@ -22,13 +22,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from accounts.access import get_current_membership, select_organisation
-from accounts.models import Membership, User
+from accounts.models import Membership, Side, User
+from activity.recording import Who
 from plans.models import Comment, Milestone, Task
 from rooms.models import Resource, Room, RoomQuerySet
-from stakeholders.models import AccessState, Side, Stakeholder
-
-SELLER = "seller"
-BUYER = "buyer"
+from stakeholders.models import AccessState, Stakeholder
 
 
 def _visible_to(membership: Membership) -> RoomQuerySet:
@@ -67,12 +65,23 @@ class RoomAccess:
         return reverse("room_detail", args=[self.room.public_id])
 
     @property
-    def audience(self) -> str:
-        return SELLER if self.membership is not None else BUYER
+    def who(self) -> Who:
+        """The person and room as the event log takes them (views, time on the page)."""
+        return Who(
+            organisation_id=self.room.organisation_id,
+            room_id=self.room.pk,
+            user_id=self.user.pk,
+            side=self.audience,
+            stakeholder_id=self.buyer.pk if self.buyer else None,
+        )
+
+    @property
+    def audience(self) -> Side:
+        return Side.SELLER if self.membership is not None else Side.BUYER
 
     @property
     def is_seller(self) -> bool:
-        return self.audience == SELLER
+        return self.audience == Side.SELLER
 
     def require_seller(self) -> None:
         """403: the person may see the room but not do this."""

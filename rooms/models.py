@@ -17,6 +17,10 @@ class Stage(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+# Rooms where the plan is live: reminders, digests and dashboards look at these.
+LIVE_STAGES = (Stage.ACTIVE, Stage.WON)
+
+
 class Direction(models.TextChoices):
     BACKWARD = "backward", "Backward from the target date"
     FORWARD = "forward", "Forward from the start date"

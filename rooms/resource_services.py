@@ -11,9 +11,9 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from accounts.models import User
-from analytics.recording import view_record
-from analytics.services import event_record
+from activity.recording import view_record
 from rooms.access import RoomAccess
+from rooms.events import event_record
 from rooms.models import Resource, ResourceKind, Room
 from rooms.ordering import move, next_position
 from rooms.uploads import check_upload, clean_name
@@ -137,7 +137,7 @@ def resource_move(*, resource: Resource, direction: str, actor: User) -> bool:
 def resource_opened(*, access: RoomAccess, resource: Resource) -> None:
     """Opening a file or following a link is recorded (PRODUCT.md section 2) as a view."""
     view_record(
-        access,
+        access.who,
         "resource.opened",
         f"opened “{resource.name}”",
         target=f"resource:{resource.public_id}",

@@ -7,14 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, User
-from analytics.services import event_record
+from accounts.models import Membership, Side, User
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Task
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
+from rooms.events import event_record
 from rooms.markdown import render_markdown
 from rooms.models import Direction, Room, Stage
-from stakeholders.models import BuyingRole, Side, Stakeholder
+from stakeholders.models import BuyingRole, Stakeholder
 
 # What a seller may change about a room (a template: its name and description too), in the
 # order the details form shows them.

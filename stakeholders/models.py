@@ -5,13 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Side
 from rooms.models import Room
-
-
-class Side(models.TextChoices):
-    BUYER = "buyer", "Buyer"
-    SELLER = "seller", "Seller"
 
 
 class BuyingRole(models.TextChoices):
@@ -36,6 +31,10 @@ class AccessState(models.TextChoices):
 
 # The roles whose absence the room's coverage hint points out.
 KEY_ROLES = [BuyingRole.CHAMPION, BuyingRole.ECONOMIC_BUYER]
+
+
+# Whose link works: invited or active buyers (a revoked or never-invited one is out).
+OPEN_STATES = (AccessState.INVITED, AccessState.ACTIVE)
 
 
 class Stakeholder(models.Model):

@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Side, User
 from accounts.tokens import token_hash, token_new
-from analytics.services import event_record
 from outbox.services import email_queue
+from rooms.events import event_record
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
-from stakeholders.models import AccessState, BuyerLink, BuyingRole, Side, Stakeholder
+from stakeholders.models import OPEN_STATES, AccessState, BuyerLink, BuyingRole, Stakeholder
 
 logger = logging.getLogger("tandem")
 
@@ -262,7 +262,6 @@ def buyer_link_find(token: str) -> BuyerLink | None:
 
 
 # Only people a seller (or a colleague) invited may come in; "not invited" stays out.
-OPEN_STATES = [AccessState.INVITED, AccessState.ACTIVE]
 
 
 def _signs_in_by_link(user: User) -> bool:

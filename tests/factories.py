@@ -4,11 +4,11 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Organisation, Role, User
+from accounts.models import Invitation, Membership, Organisation, Role, Side, User
 from accounts.tokens import token_new
 from plans.models import Milestone, Task
 from rooms.models import Resource, ResourceKind, Room
-from stakeholders.models import BuyingRole, Side, Stakeholder
+from stakeholders.models import BuyingRole, Stakeholder
 
 PASSWORD = "a-long-test-password"
 

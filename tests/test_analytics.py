@@ -16,12 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
+from activity.models import Event
+from activity.recording import BEACON_SALT, beacon_token
+from activity.store import events_store
 from analytics.health import RoomFacts, forecast, health, room_health
-from analytics.models import DailyActivity, Event
-from analytics.recording import BEACON_SALT, beacon_token
+from analytics.models import DailyActivity
 from analytics.rollups import rollup_rebuild
 from analytics.selectors import dashboard, room_analytics
-from analytics.tasks import events_store, rollup_catch_up, rollup_recent_task
+from analytics.tasks import rollup_catch_up, rollup_recent_task
 from plans.models import Status
 from rooms.access import RoomAccess
 from stakeholders.models import Stakeholder

@@ -15,8 +15,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.buffer import pending, push
-from analytics.models import DailyActivity, Event
+from activity.buffer import pending, push
+from activity.models import Event
+from analytics.models import DailyActivity
 from analytics.tasks import rollup_recent_task
 from tests.conftest import require_or_skip
 from tests.test_celery import real_worker, wait_for  # noqa: F401 - a fixture

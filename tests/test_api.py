@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from analytics.models import Event
+from accounts.models import Side
+from activity.models import Event
 from plans.models import Comment, Task
 from rooms.models import Room
-from stakeholders.models import Side
 from tests.api_helpers import client_for, v1
 from tests.factories import MilestoneFactory, ResourceFactory, RoomFactory, TaskFactory
 from tests.test_resources import png

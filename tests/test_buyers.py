@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from analytics.models import Event
+from activity.models import Event
 from outbox.models import OutboundEmail
 from plans.models import Comment, Status, Task
 from rooms.models import Room

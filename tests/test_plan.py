@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.models import Event
+from activity.models import Event
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Status, Task
 from rooms.models import Room
@@ -310,7 +310,7 @@ class TestRoomPage:
         # The view itself is queued to a worker, not written by the page (tests/
         # test_analytics.py covers the recording): here it is only collected.
         queued = []
-        monkeypatch.setattr("analytics.recording.event_queue", queued.append)
+        monkeypatch.setattr("activity.recording.event_queue", queued.append)
         # The first view renders the page: session, user, room (with owner and
         # organisation), the membership of its organisation; the fingerprint (milestones,
         # tasks, stakeholders, comments, resources); then the page's data: stakeholders,

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, Side
 from config.celery import app as celery_app
 from notifications.digest import digest_sweep
 from notifications.models import Notice, NoticeKind
@@ -31,7 +31,7 @@ from outbox.preferences import preferences_set, wants
 from outbox.tasks import email_send
 from plans.models import Status
 from plans.services import comment_create, task_set_done
-from stakeholders.models import AccessState, Side
+from stakeholders.models import AccessState
 from tests.factories import (
     MembershipFactory,
     MilestoneFactory,
@@ -443,7 +443,7 @@ class TestMentions:
 
 class TestDigest:
     def event(self, plan, kind, side, when, actor=None, starts_visit=False):
-        from analytics.models import Event
+        from activity.models import Event
 
         event = Event.objects.create(
             organisation=plan.org,

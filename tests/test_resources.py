@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from analytics.models import Event
+from activity.models import Event
 from rooms.models import Resource, ResourceKind
 from rooms.resource_services import (
     resource_add_file,

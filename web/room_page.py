@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
 
+from accounts.models import Side
 from analytics.health import room_health
 from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, TaskForm
@@ -20,7 +21,6 @@ from rooms.access import RoomAccess
 from rooms.forms import StageForm
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from stakeholders.forms import BuyerStakeholderForm
-from stakeholders.models import Side
 from web.fragments import fragment, personalise
 from web.http import AuthedRequest
 

@@ -11,7 +11,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Membership
+from accounts.models import Membership, Side
 from api.filters import StakeholderFilter
 from api.serializers import (
     MoveWriteSerializer,
@@ -21,7 +21,7 @@ from api.serializers import (
 )
 from api.views.base import RoomViewSet, form_cleaned, form_data
 from stakeholders.forms import BuyerStakeholderForm
-from stakeholders.models import Side, Stakeholder
+from stakeholders.models import Stakeholder
 from stakeholders.services import (
     buyer_invite,
     buyer_revoke,

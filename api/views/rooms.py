@@ -13,8 +13,8 @@ from rest_framework.response import Response
 
 from accounts.access import get_membership
 from accounts.models import Membership
+from activity.models import Event
 from analytics.health import room_health
-from analytics.models import Event
 from analytics.selectors import Engagement, engagement_by_room
 from api.filters import EventFilter, RoomFilter
 from api.selectors import events_visible_to, memberships_of, rooms_reachable_by

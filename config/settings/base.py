@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "outbox",
+    "activity",
     "rooms",
     "plans",
     "stakeholders",
@@ -310,7 +311,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "rooms.models.Stage",
-        "SideEnum": "stakeholders.models.Side",
+        "SideEnum": "accounts.models.Side",
         "TaskStatusEnum": "plans.models.Status",
         "BuyingRoleEnum": "stakeholders.models.BuyingRole",
         "AccessStateEnum": "stakeholders.models.AccessState",

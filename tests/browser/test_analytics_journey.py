@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from analytics.models import Event
+from activity.models import Event
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.services import room_create
 from stakeholders.services import buyer_invite, buyer_link_create, stakeholder_add_buyer

@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Role
+from accounts.models import Role, Side
 from notifications.reminders import morning_day, reminders_sweep
-from stakeholders.models import AccessState, Side
+from stakeholders.models import AccessState
 from tests.browser.test_buyer_journey import PHONE, mailbox, text_of  # noqa: F401 (a fixture)
 from tests.factories import (
     MembershipFactory,

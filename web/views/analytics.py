@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from activity.recording import beacon_record
 from analytics import charts
 from analytics.health import HEALTH_LABELS
-from analytics.recording import beacon_record
 from analytics.selectors import SORTS, activity_feed, dashboard, room_analytics
 from rooms.access import get_room_access, get_room_access_for_seller, require_membership
 from rooms.models import Stage
@@ -109,7 +109,7 @@ def beacon_view(request: HttpRequest, room_id: UUID) -> HttpResponse:
     except Http404:  # outsiders, revoked buyers, templates: ignored, not an error
         return HttpResponse(status=204)
     beacon_record(
-        access,
+        access.who,
         token=request.POST.get("token", ""),
         sequence=request.POST.get("seq", ""),
         seconds=request.POST.get("seconds", ""),

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from analytics.recording import view_record
+from activity.recording import view_record
 from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
 from plans.models import Milestone, Task
@@ -132,7 +132,7 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     if not access.room.is_template:
         summary = f"opened the task “{task.title}”"
         target = f"task:{task.public_id}"
-        view_record(access, "task.viewed", summary, target=target, is_internal=task.is_internal)
+        view_record(access.who, "task.viewed", summary, target=target, is_internal=task.is_internal)
     comments = access.comments().filter(task=task).select_related("author")
     context = {
         "access": access,

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_current_membership
-from analytics.recording import beacon_token, view_record
+from activity.recording import beacon_token, view_record
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.access import (
     RoomAccess,
@@ -115,8 +115,8 @@ def room_page_response(
     """The room page; ``record=False`` only for the benchmark's cost of recording a view."""
     context = {"room": access.room, "body_html": room_body_html(request, access)}
     if record and not access.room.is_template:
-        # Queued, not written: the page does not wait for the database (analytics.recording).
-        view = view_record(access, "room.viewed", "opened the room")
+        # Queued, not written: the page does not wait for the database (activity.recording).
+        view = view_record(access.who, "room.viewed", "opened the room")
         context["beacon_token"] = beacon_token(view)
     return render(request, "rooms/room_detail.html", context)
 

@@ -11,11 +11,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Membership
+from accounts.models import Membership, Side
 from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access, get_room_access_for_seller
 from stakeholders.forms import BuyerLinkRequestForm, BuyerStakeholderForm, SellerStakeholderForm
-from stakeholders.models import Side
 from stakeholders.services import (
     buyer_invite,
     buyer_link_find,

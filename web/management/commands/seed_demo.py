@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organisation, Role, User
+from accounts.models import Membership, Organisation, Role, Side, User
 from accounts.services import organisation_create, user_create_verified
-from analytics.models import Event
+from activity.models import Event
 from analytics.rollups import rollup_rebuild
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Task
@@ -181,7 +181,7 @@ class DemoHistory:
             invited_at=self.now - timedelta(days=10)
         )
         # Overdue work on the buyer's side at Acme.
-        late = acme.tasks.filter(side="buyer").exclude(status="done").order_by("due_date", "pk")
+        late = acme.tasks.filter(side=Side.BUYER).exclude(status="done").order_by("due_date", "pk")
         late_ids = list(late.values_list("pk", flat=True)[:2])
         Task.objects.filter(pk__in=late_ids).update(due_date=self.today - timedelta(days=4))
         # The buyers' first visits happened when the history starts, not now.
@@ -214,7 +214,7 @@ class DemoHistory:
     def _buyers_in(self, room: Room) -> list[tuple[Stakeholder, User]]:
         return [
             self._activate(stakeholder)
-            for stakeholder in room.stakeholders.filter(side="buyer").order_by("pk")
+            for stakeholder in room.stakeholders.filter(side=Side.BUYER).order_by("pk")
         ]
 
     def _buyer(
@@ -279,7 +279,7 @@ class DemoHistory:
                 organisation_id=room.organisation_id,
                 room=room,
                 actor=user,
-                actor_side="buyer",
+                actor_side=Side.BUYER,
                 stakeholder=stakeholder,
                 kind=kind,
                 summary=summary,

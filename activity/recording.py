@@ -1,7 +1,7 @@
 """Recording what people look at, without slowing the page they look at.
 
 A view is a small payload appended to a Redis list that a Celery task drains in batches
-(analytics.buffer); when Redis cannot be reached it is written directly, so a view is never
+(activity.buffer); when Redis cannot be reached it is written directly, so a view is never
 lost. The payload carries its idempotency key and its time, fixed here: a batch stored again
 after a drain died inserts the same (key, time) pairs and the database ignores them, so
 nothing is counted twice.
@@ -15,6 +15,7 @@ or a beacon it has already counted.
 import logging
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -22,8 +23,10 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
-from analytics.models import TIME_KIND
-from rooms.access import RoomAccess
+from activity.buffer import push
+from activity.kinds import TIME_KIND, EventKind
+from activity.store import events_store
+from activity.tasks import drain_wake
 
 logger = logging.getLogger("tandem")
 
@@ -34,15 +37,26 @@ BEACON_MAX_SECONDS = 30 * 60  # per beacon: the script reports at every hide
 BEACON_MAX_SEQUENCE = 200
 
 
+@dataclass(frozen=True)
+class Who:
+    """Who is looking at which room, as plain values (rooms.access.RoomAccess.who)."""
+
+    organisation_id: int
+    room_id: int
+    user_id: int
+    side: str
+    stakeholder_id: int | None = None
+
+
 def view_record(
-    access: RoomAccess, kind: str, summary: str, *, target: str = "", is_internal: bool = False
+    who: Who, kind: EventKind, summary: str, *, target: str = "", is_internal: bool = False
 ) -> dict:
-    """Queue the view of a room, task or resource by the person behind ``access``.
+    """Queue the view of a room, task or resource by ``who``.
 
     ``target`` names what was opened (``task:<public id>``, ``resource:<public id>``).
     """
     payload = event_payload(
-        access,
+        who,
         public_id=uuid.uuid4(),
         created_at=timezone.now(),
         kind=kind,
@@ -55,7 +69,7 @@ def view_record(
 
 
 def event_payload(
-    access: RoomAccess,
+    who: Who,
     *,
     public_id: uuid.UUID,
     created_at: datetime,
@@ -64,16 +78,15 @@ def event_payload(
     data: dict,
     **extra: object,
 ) -> dict:
-    """What analytics.tasks.events_store takes: the event, with who did it, as plain values."""
-    room = access.room
+    """What activity.store.events_store takes: the event, with who did it, as plain values."""
     return {
         "public_id": str(public_id),
         "created_at": created_at.isoformat(),
-        "organisation_id": room.organisation_id,
-        "room_id": room.pk,
-        "actor_id": access.user.pk,
-        "actor_side": access.audience,
-        "stakeholder_id": access.buyer.pk if access.buyer else None,
+        "organisation_id": who.organisation_id,
+        "room_id": who.room_id,
+        "actor_id": who.user_id,
+        "actor_side": who.side,
+        "stakeholder_id": who.stakeholder_id,
         "kind": kind,
         "summary": summary[:300],
         "data": data,
@@ -82,19 +95,19 @@ def event_payload(
 
 
 def event_queue(payload: dict) -> None:
-    """Hand the event to the buffer (analytics.buffer); without Redis, or with Redis down,
+    """Hand the event to the buffer (activity.buffer); without Redis, or with Redis down,
     store it here and now rather than lose it."""
-    from analytics.buffer import push
-    from analytics.tasks import events_store
-
     if current_app.conf.task_always_eager or not settings.REDIS_URL:
         events_store([payload])
         return
     try:
-        push(payload)
+        wake = push(payload)
     except Exception:  # Redis is unreachable: write it here rather than lose it
         logger.warning("event %s written directly: Redis unavailable", payload["public_id"])
         events_store([payload])
+        return
+    if wake:
+        drain_wake()
 
 
 def beacon_token(view: dict) -> str:
@@ -122,7 +135,7 @@ def beacon_seconds(raw: object) -> int | None:
     return round(seconds)
 
 
-def beacon_record(access: RoomAccess, *, token: str, sequence: object, seconds: object) -> bool:
+def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) -> bool:
     """Count the seconds a room page stayed visible. False when the beacon is ignored."""
     try:
         claims = signing.loads(token, salt=BEACON_SALT, max_age=BEACON_MAX_AGE)
@@ -134,12 +147,12 @@ def beacon_record(access: RoomAccess, *, token: str, sequence: object, seconds: 
     counted = beacon_seconds(seconds)
     if counted is None or not 0 <= seq < BEACON_MAX_SEQUENCE:
         return False
-    if claims.get("r") != access.room.pk or claims.get("u") != access.user.pk:
+    if claims.get("r") != who.room_id or claims.get("u") != who.user_id:
         return False
     # The same view and sequence make the same key and time: a replay is ignored on insert.
     event_queue(
         event_payload(
-            access,
+            who,
             public_id=uuid.uuid5(view_id, str(seq)),
             created_at=viewed_at,
             kind=TIME_KIND,

@@ -2,7 +2,7 @@
 
 A view costs its page one RPUSH (no Celery message per view: Celery's own overhead caps a
 worker at a few hundred single-event tasks a second here). ``events_drain`` takes the oldest
-thousand, stores them in one statement (analytics.tasks.events_store), and only then trims
+thousand, stores them in one statement (activity.store.events_store), and only then trims
 them off the list: a drain that dies in between leaves them for the next, and storing them
 again inserts nothing (each event's key and time are unique together). One drain runs at a
 time (a lock in Redis), so trimming the head never removes what another drain has not stored.
@@ -20,6 +20,8 @@ import redis
 from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from activity.store import events_store
 
 logger = logging.getLogger("tandem")
 
@@ -42,18 +44,13 @@ def client(url: str) -> redis.Redis:
     )
 
 
-def push(payload: dict) -> None:
-    """Append an event; wake a drain unless one was woken a moment ago. Raises when Redis is
-    unreachable (the caller stores the event itself)."""
+def push(payload: dict) -> bool:
+    """Append an event. True when the caller should wake a drain (none was woken a moment
+    ago: activity.tasks.drain_wake). Raises when Redis is unreachable (the caller stores the
+    event itself)."""
     r = client(settings.REDIS_URL)
     r.rpush(_key("events"), json.dumps(payload))
-    if r.set(_key("kick"), 1, nx=True, px=KICK_MS):
-        from analytics.tasks import events_drain
-
-        try:
-            events_drain.apply_async(retry=False)
-        except Exception:  # the event is safe in the list: beat's drain takes it
-            logger.warning("analytics drain not woken: broker unavailable")
+    return bool(r.set(_key("kick"), 1, nx=True, px=KICK_MS))
 
 
 def pending() -> int:
@@ -66,8 +63,6 @@ def drain() -> int:
     A drain that finds another at work leaves: that one looks at the list again after it lets
     go of the lock, so an event appended meanwhile is never stranded until beat's next drain.
     """
-    from analytics.tasks import events_store
-
     r = client(settings.REDIS_URL)
     stored = 0
     while True:

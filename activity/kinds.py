@@ -1,0 +1,57 @@
+"""Every kind of room event, in one place, and the rules that read kinds."""
+
+from datetime import timedelta
+
+from django.db import models
+
+
+class EventKind(models.TextChoices):
+    ROOM_CREATED = "room.created", "Room created"
+    ROOM_UPDATED = "room.updated", "Room details updated"
+    ROOM_STAGE_CHANGED = "room.stage_changed", "Stage changed"
+    ROOM_SAVED_AS_TEMPLATE = "room.saved_as_template", "Saved as a template"
+    ROOM_VIEWED = "room.viewed", "Room viewed"
+    ROOM_TIME = "room.time", "Time on the room page"
+    MILESTONE_CREATED = "milestone.created", "Milestone added"
+    MILESTONE_UPDATED = "milestone.updated", "Milestone updated"
+    MILESTONE_DELETED = "milestone.deleted", "Milestone deleted"
+    TASK_CREATED = "task.created", "Task added"
+    TASK_UPDATED = "task.updated", "Task updated"
+    TASK_DELETED = "task.deleted", "Task deleted"
+    TASK_COMPLETED = "task.completed", "Task completed"
+    TASK_REOPENED = "task.reopened", "Task reopened"
+    TASK_VIEWED = "task.viewed", "Task viewed"
+    COMMENT_CREATED = "comment.created", "Comment"
+    STAKEHOLDER_ADDED = "stakeholder.added", "Person added"
+    STAKEHOLDER_UPDATED = "stakeholder.updated", "Person updated"
+    STAKEHOLDER_REMOVED = "stakeholder.removed", "Person removed"
+    STAKEHOLDER_INVITED = "stakeholder.invited", "Buyer invited"
+    STAKEHOLDER_REVOKED = "stakeholder.revoked", "Buyer's access revoked"
+    BUYER_FIRST_VISIT = "buyer.first_visit", "Buyer's first visit"
+    INVITATION_OPENED = "invitation.opened", "Buyer link opened"
+    RESOURCE_ADDED = "resource.added", "File or link shared"
+    RESOURCE_DELETED = "resource.deleted", "File or link removed"
+    RESOURCE_MOVED = "resource.moved", "File or link moved"
+    RESOURCE_OPENED = "resource.opened", "File or link opened"
+
+
+# What counts as looking rather than doing: views make visits; everything else is an action.
+VIEW_KINDS = (EventKind.ROOM_VIEWED, EventKind.TASK_VIEWED, EventKind.RESOURCE_OPENED)
+# The seconds a page stayed visible (the room page's beacon).
+TIME_KIND = EventKind.ROOM_TIME
+# What the activity feed shows: every change, and a view only when it starts a visit.
+IN_FEED = ~models.Q(kind__in=(*VIEW_KINDS, TIME_KIND)) | models.Q(starts_visit=True)
+# What buyer alerts leave out: a file opened is news, reading is not.
+QUIET_KINDS = (EventKind.ROOM_VIEWED, EventKind.TASK_VIEWED, TIME_KIND)
+# A buyer's link opened: it leads to a view of the room, which is what counts; the event
+# itself only says when they were last active.
+LINK_KINDS = (EventKind.BUYER_FIRST_VISIT, EventKind.INVITATION_OPENED)
+
+# Views by one person in one room less than this apart are one visit.
+VISIT_GAP = timedelta(minutes=30)
+
+
+def starts_visit(previous_view_at, at) -> bool:
+    """The visit rule, the one place it is written: a view starts a visit unless the same
+    person viewed the same room less than VISIT_GAP before it."""
+    return previous_view_at is None or at - previous_view_at > VISIT_GAP

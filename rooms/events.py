@@ -1,0 +1,43 @@
+"""The domain's side of the event log: a service records what it changed, inside its
+transaction. Whoever cares (alerts, mentions, rollups, webhooks) subscribes to the log
+(activity.subscriptions); a service never calls them."""
+
+from typing import Any
+
+from accounts.models import Membership, Side, User
+from activity.kinds import EventKind
+from activity.models import Event
+from activity.record import record
+from rooms.models import Room
+
+
+def event_record(
+    *,
+    room: Room,
+    actor: User | None,
+    kind: EventKind,
+    summary: str,
+    is_internal: bool = False,
+    side: str | None = None,
+    **data: Any,
+) -> Event:
+    """Record one thing that happened in ``room``. Called by services, inside their transaction.
+
+    ``side`` comes from the actor's access; a caller without one (a script, the demo seed)
+    leaves it out and the actor's membership decides.
+    """
+    if side is None and actor is not None:
+        is_member = Membership.objects.filter(
+            organisation_id=room.organisation_id, user=actor
+        ).exists()
+        side = Side.SELLER if is_member else Side.BUYER
+    return record(
+        organisation_id=room.organisation_id,
+        room_id=room.pk,
+        actor_id=actor.pk if actor is not None else None,
+        side=side or "",
+        kind=kind,
+        summary=summary,
+        is_internal=is_internal,
+        data=data,
+    )
