@@ -1,44 +1,11 @@
 """``Authorization: Bearer tdm_…``: a personal API token acts as its user."""
 
-from django.contrib.sessions.backends.base import SessionBase
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from accounts.models import ApiToken, User
 from accounts.services import api_token_authenticate
-
-
-class RequestOnlySession(SessionBase):
-    """A token request's session: the access helpers may note things in it (the organisation
-    being worked in), but it is never stored and sets no cookie."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._session_cache: dict = {}
-
-    @property
-    def modified(self) -> bool:
-        return False
-
-    @modified.setter
-    def modified(self, value: bool) -> None:
-        pass
-
-    def exists(self, session_key: str) -> bool:
-        return False
-
-    def create(self) -> None:
-        pass
-
-    def save(self, must_create: bool = False) -> None:
-        pass
-
-    def delete(self, session_key: str | None = None) -> None:
-        pass
-
-    def load(self) -> dict:
-        return {}
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -57,7 +24,6 @@ class BearerTokenAuthentication(BaseAuthentication):
         api_token = api_token_authenticate(secret)
         if api_token is None:
             raise AuthenticationFailed("The token is unknown, revoked or expired.")
-        request._request.session = RequestOnlySession()
         return api_token.user, api_token
 
     def authenticate_header(self, request: Request) -> str:

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from config.urls import urlpatterns as app_urlpatterns
-from rooms.access import get_room_access
+from web.organisation import room_access
 from web.views.rooms import room_page_response
 
 
@@ -15,7 +15,7 @@ def floor(request):
 @login_required
 def room_unrecorded(request, room_id):
     """The room page without queueing its view: what recording a view costs is the difference."""
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     return room_page_response(request, access, record=False)
 
 

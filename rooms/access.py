@@ -17,11 +17,11 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from accounts.access import get_current_membership, select_organisation
+from accounts.access import AnyUser
 from accounts.models import Membership, Side, User
 from activity.recording import Who
 from plans.models import Comment, Milestone, Task
@@ -43,13 +43,6 @@ def rooms_visible_to(membership: Membership) -> QuerySet[Room]:
 
 def templates_visible_to(membership: Membership) -> QuerySet[Room]:
     return _visible_to(membership).templates()
-
-
-def require_membership(request: HttpRequest) -> Membership:
-    membership = get_current_membership(request)
-    if membership is None:
-        raise Http404
-    return membership
 
 
 @dataclass(frozen=True)
@@ -134,15 +127,10 @@ class RoomAccess:
         return resource
 
 
-def get_room_access(
-    request: HttpRequest, room_id: UUID, *, template: bool | None = None
-) -> RoomAccess:
+def get_room_access(user: AnyUser, room_id: UUID, *, template: bool | None = None) -> RoomAccess:
     """The person's access to a room or template (``template`` True/False narrows it: the room
-    page shows no template and the template page no room); 404 if they have none.
-
-    A seller who follows a link into another of their organisations is switched to it.
-    """
-    user = request.user
+    page shows no template and the template page no room); 404 if they have none. Pure: it
+    reads, never writes (the browser switches organisation itself: web.organisation)."""
     if not user.is_authenticated:
         raise Http404
     rooms = Room.objects.select_related("owner", "organisation")
@@ -159,7 +147,6 @@ def get_room_access(
             room.owner_id == user.pk or room.seller_team.filter(pk=user.pk).exists()
         ):
             raise Http404
-        select_organisation(request, membership)
         return RoomAccess(room=room, user=membership.user, membership=membership)
     if not room.is_template:
         # A buyer: only while they are an active stakeholder of this very room. Revoking or
@@ -172,9 +159,9 @@ def get_room_access(
     raise Http404
 
 
-def get_room_access_for_seller(request: HttpRequest, room_id: UUID) -> RoomAccess:
+def get_room_access_for_seller(user: AnyUser, room_id: UUID) -> RoomAccess:
     """For actions only the seller's team may take: 404 for outsiders, 403 for buyers."""
-    access = get_room_access(request, room_id)
+    access = get_room_access(user, room_id)
     access.require_seller()
     return access
 

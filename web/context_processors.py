@@ -2,8 +2,8 @@ from collections.abc import Iterable
 
 from django.http import HttpRequest
 
-from accounts.access import get_current_membership
 from accounts.models import Membership
+from web.organisation import get_current_membership
 
 
 def organisation(request: HttpRequest) -> dict:

@@ -82,7 +82,7 @@ class RoomViewSet(ApiViewSet):
     @cached_property
     def access(self) -> RoomAccess:
         template = None if self.templates_too else False
-        return get_room_access(self.request, self.kwargs["room_id"], template=template)
+        return get_room_access(self.request.user, self.kwargs["room_id"], template=template)
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()

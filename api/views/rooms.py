@@ -62,7 +62,7 @@ class OrganisationViewSet(ApiViewSet):
 
     @extend_schema(summary="One of your organisations")
     def retrieve(self, request: Request, organisation_id: UUID) -> Response:
-        return Response(OrganisationSerializer(get_membership(request, organisation_id)).data)
+        return Response(OrganisationSerializer(get_membership(request.user, organisation_id)).data)
 
 
 class RoomsViewSet(ApiViewSet):
@@ -95,7 +95,7 @@ class RoomsViewSet(ApiViewSet):
 
     @extend_schema(summary="A room")
     def retrieve(self, request: Request, room_id: UUID) -> Response:
-        access = get_room_access(request, room_id, template=False)
+        access = get_room_access(request.user, room_id, template=False)
         return Response(RoomSerializer(access.room, context={"access": access}).data)
 
     @extend_schema(
@@ -147,7 +147,7 @@ class RoomsViewSet(ApiViewSet):
         responses=RoomSerializer,
     )
     def partial_update(self, request: Request, room_id: UUID) -> Response:
-        access = get_room_access_for_seller(request, room_id)
+        access = get_room_access_for_seller(request.user, room_id)
         room = access.room
         data = self.input(RoomUpdateSerializer, partial=True)
         form = RoomDetailsForm(instance=room)
@@ -158,7 +158,7 @@ class RoomsViewSet(ApiViewSet):
 
     @extend_schema(summary="A room's dashboard figures (sellers)", responses=RoomFiguresSerializer)
     def figures(self, request: Request, room_id: UUID) -> Response:
-        access = get_room_access_for_seller(request, room_id)
+        access = get_room_access_for_seller(request.user, room_id)
         room = access.room
         now = timezone.now()
         found = room_health(room, now)
@@ -190,7 +190,7 @@ class RoomsViewSet(ApiViewSet):
         summary="Mark a room won, lost, archived or active (sellers)", request=StageWriteSerializer
     )
     def stage(self, request: Request, room_id: UUID) -> Response:
-        access = get_room_access_for_seller(request, room_id)
+        access = get_room_access_for_seller(request.user, room_id)
         cleaned = form_cleaned(StageForm(form_data(self.input(StageWriteSerializer))))
         room_set_stage(room=access.room, actor=self.user, **cleaned)
         return Response(RoomSerializer(access.room, context={"access": access}).data)
@@ -201,7 +201,7 @@ class RoomsViewSet(ApiViewSet):
         responses={201: TemplateSerializer},
     )
     def save_as_template(self, request: Request, room_id: UUID) -> Response:
-        access = get_room_access_for_seller(request, room_id)
+        access = get_room_access_for_seller(request.user, room_id)
         cleaned = form_cleaned(
             SaveAsTemplateForm(form_data(self.input(TemplateFromRoomSerializer)))
         )
@@ -292,7 +292,7 @@ class TemplatesViewSet(ApiViewSet):
             room_id = UUID(template_id)
         except ValueError:
             raise Http404 from None  # a built-in template is nobody's to delete
-        access = get_room_access(request, room_id, template=True)
+        access = get_room_access(request.user, room_id, template=True)
         access.require_seller()
         template_delete(template=access.room, actor=self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -23,7 +23,6 @@ from accounts.access import (
     get_member_of,
     get_membership,
     get_membership_for_admin,
-    select_organisation,
 )
 from accounts.forms import (
     ApiTokenForm,
@@ -47,6 +46,7 @@ from accounts.services import (
     user_has_verified_email,
 )
 from web.http import AuthedRequest
+from web.organisation import select_organisation
 
 logger = logging.getLogger("tandem")
 
@@ -81,7 +81,7 @@ def organisation_create_view(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def organisation_switch(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
-    membership = get_membership(request, organisation_id)
+    membership = get_membership(request.user, organisation_id)
     select_organisation(request, membership)
     messages.info(request, f"You are now working in {membership.organisation.name}.")
     return redirect("home")
@@ -90,7 +90,7 @@ def organisation_switch(request: AuthedRequest, organisation_id: UUID) -> HttpRe
 @login_required
 @require_GET
 def member_list(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
-    membership = get_membership(request, organisation_id)
+    membership = get_membership(request.user, organisation_id)
     return _render_members(request, membership)
 
 
@@ -98,7 +98,7 @@ def member_list(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organisation_settings(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     """Admins set the organisation's time zone and reminder lead time."""
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     organisation = admin.organisation
     initial = {
         "timezone": organisation.timezone,
@@ -144,7 +144,7 @@ def _render_members(
 def member_set_role(
     request: AuthedRequest, organisation_id: UUID, membership_id: UUID
 ) -> HttpResponse:
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     member = get_member_of(admin, membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -168,7 +168,7 @@ def member_set_role(
 def member_remove(
     request: AuthedRequest, organisation_id: UUID, membership_id: UUID
 ) -> HttpResponse:
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     member = get_member_of(admin, membership_id)
     try:
         membership_remove(membership=member, actor=request.user)
@@ -186,7 +186,7 @@ def member_remove(
 @login_required
 @require_POST
 def invitation_create_view(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     form = InvitationForm(request.POST)
     if not ratelimit.consume(request, action="organisation_invite", user=request.user):
         return render(request, "429.html", status=429)
@@ -211,7 +211,7 @@ def invitation_create_view(request: AuthedRequest, organisation_id: UUID) -> Htt
 def invitation_resend_view(
     request: AuthedRequest, organisation_id: UUID, invitation_id: UUID
 ) -> HttpResponse:
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     invitation = get_invitation_of(admin, invitation_id)
     try:
         invitation_resend(invitation=invitation, actor=request.user)
@@ -227,7 +227,7 @@ def invitation_resend_view(
 def invitation_revoke_view(
     request: AuthedRequest, organisation_id: UUID, invitation_id: UUID
 ) -> HttpResponse:
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     invitation = get_invitation_of(admin, invitation_id)
     invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
@@ -271,7 +271,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def invitation_accept_mine(request: AuthedRequest, invitation_id: UUID) -> HttpResponse:
     """Join from the list of invitations addressed to me, without the emailed link."""
-    invitation = get_invitation_for_invitee(request, invitation_id)
+    invitation = get_invitation_for_invitee(request.user, invitation_id)
     try:
         membership = invitation_accept(invitation=invitation, user=request.user)
     except ValidationError as exc:
@@ -316,7 +316,7 @@ def api_tokens(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_revoke_view(request: AuthedRequest, token_id: UUID) -> HttpResponse:
-    api_token = get_api_token_of(request, token_id)
+    api_token = get_api_token_of(request.user, token_id)
     api_token_revoke(api_token=api_token, actor=request.user)
     messages.success(request, f"The token “{api_token.name}” no longer works.")
     return redirect("api_tokens")

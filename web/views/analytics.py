@@ -12,9 +12,9 @@ from activity.recording import beacon_record
 from analytics import charts
 from analytics.health import HEALTH_LABELS
 from analytics.selectors import SORTS, activity_feed, dashboard, room_analytics
-from rooms.access import get_room_access, get_room_access_for_seller, require_membership
 from rooms.models import Stage
 from web.http import AuthedRequest
+from web.organisation import require_membership, room_access, room_access_for_seller
 
 ROWS_PER_PAGE = 100
 COLUMNS = [
@@ -72,7 +72,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def room_analytics_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     report = room_analytics(access)
     context = {
         "access": access,
@@ -88,7 +88,7 @@ def room_analytics_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @require_GET
 def activity_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     """The feed, polled by the room page: 204 (nothing to swap) until something is newer."""
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     try:
         after = max(0, int(request.GET.get("after", "0")))
     except ValueError:
@@ -105,7 +105,7 @@ def beacon_view(request: HttpRequest, room_id: UUID) -> HttpResponse:
     """Seconds a room page stayed visible. Always 204: a beacon's answer is never read, and it
     tells nobody whether the room exists; what cannot be trusted is simply not counted."""
     try:
-        access = get_room_access(request, room_id, template=False)
+        access = room_access(request, room_id, template=False)
     except Http404:  # outsiders, revoked buyers, templates: ignored, not an error
         return HttpResponse(status=204)
     beacon_record(

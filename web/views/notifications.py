@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import get_current_membership, get_membership_for_admin
+from accounts.access import get_membership_for_admin
 from outbox.forms import PreferencesForm
 from outbox.models import EmailStatus, Kind
 from outbox.preferences import (
@@ -23,6 +23,7 @@ from outbox.services import email_send_again
 from stakeholders.models import AccessState
 from stakeholders.services import buyer_link_find
 from web.http import AuthedRequest
+from web.organisation import get_current_membership
 from web.views import stakeholders as stakeholder_views
 
 
@@ -99,7 +100,7 @@ def buyer_task_link(request: HttpRequest, token: str, task_id: UUID) -> HttpResp
 @require_GET
 def email_deliveries(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     """The organisation's admins see the emails that failed or were interrupted, and why."""
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     context = {
         "organisation": admin.organisation,
         "deliveries": deliveries_of(admin.organisation),
@@ -113,7 +114,7 @@ def email_deliveries(request: AuthedRequest, organisation_id: UUID) -> HttpRespo
 def email_send_again_view(
     request: AuthedRequest, organisation_id: UUID, email_id: UUID
 ) -> HttpResponse:
-    admin = get_membership_for_admin(request, organisation_id)
+    admin = get_membership_for_admin(request.user, organisation_id)
     email = email_send_again(email=delivery_of(admin, email_id))
     messages.success(request, f"The email to {email.to} is queued again.")
     return redirect("email_deliveries", organisation_id=organisation_id)

@@ -24,8 +24,9 @@ from plans.services import (
     task_set_done,
     task_update,
 )
-from rooms.access import RoomAccess, get_room_access, get_room_access_for_seller
+from rooms.access import RoomAccess
 from web.http import AuthedRequest
+from web.organisation import room_access, room_access_for_seller
 from web.room_page import form_invalid, plan_updated, room_url
 
 # Milestones ---------------------------------------------------------------------------------
@@ -34,7 +35,7 @@ from web.room_page import form_invalid, plan_updated, room_url
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     form = MilestoneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -47,7 +48,7 @@ def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     milestone = access.get_milestone(milestone_id)
     form = MilestoneForm(request.POST if request.method == "POST" else None, instance=milestone)
     context = {"form": form, "access": access, "milestone": milestone}
@@ -65,7 +66,7 @@ def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) ->
 def milestone_delete_view(
     request: AuthedRequest, room_id: UUID, milestone_id: UUID
 ) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     milestone_delete(milestone=access.get_milestone(milestone_id), actor=request.user)
     return plan_updated(request, access)
 
@@ -73,7 +74,7 @@ def milestone_delete_view(
 @login_required
 @require_POST
 def milestone_move_view(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     milestone = access.get_milestone(milestone_id)
     form = MoveForm(request.POST)
     if form.is_valid():
@@ -108,7 +109,7 @@ def _task_fields(form: TaskForm) -> dict:
 @require_http_methods(["GET", "POST"])
 def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
     """Sellers add any task; buyers add tasks for their own side (TaskForm(for_buyer))."""
-    access = get_room_access(request, room_id, template=None)
+    access = room_access(request, room_id, template=None)
     milestone = access.get_milestone(milestone_id)
     form = _task_form(access, request.POST if request.method == "POST" else None)
     context = {"form": form, "access": access, "milestone": milestone}
@@ -127,7 +128,7 @@ def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpR
 @login_required
 @require_GET
 def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id)
+    access = room_access(request, room_id)
     task = access.get_task(task_id)
     if not access.room.is_template:
         summary = f"opened the task “{task.title}”"
@@ -148,7 +149,7 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id)
+    access = room_access(request, room_id)
     task = access.get_task(task_id)
     access.require_task_editor(task)
     form = _task_form(access, request.POST if request.method == "POST" else None, instance=task)
@@ -170,7 +171,7 @@ def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRespo
 @require_POST
 def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     """Tick or untick; HTMX gets the row with the two progress bars out of band."""
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     task = access.get_task(task_id)
     access.require_task_editor(task)
     task_set_done(task=task, done=not task.is_done, actor=request.user)
@@ -192,7 +193,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
 @login_required
 @require_POST
 def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     task_delete(task=access.get_task(task_id), actor=request.user)
     return plan_updated(request, access)
 
@@ -200,7 +201,7 @@ def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> Ht
 @login_required
 @require_POST
 def task_move_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     task = access.get_task(task_id)
     form = MoveForm(request.POST)
     if form.is_valid():
@@ -214,7 +215,7 @@ def task_move_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> Http
 @login_required
 @require_POST
 def comment_add(request: AuthedRequest, room_id: UUID, task_id: UUID | None = None) -> HttpResponse:
-    access = get_room_access(request, room_id)
+    access = room_access(request, room_id)
     task = access.get_task(task_id) if task_id else None
     form = CommentForm(request.POST)
     if form.is_valid():

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from plans.forms import MoveForm
-from rooms.access import RoomAccess, get_room_access
+from rooms.access import RoomAccess
 from rooms.downloads import file_response
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from rooms.resource_services import (
@@ -29,6 +29,7 @@ from rooms.resource_services import (
 )
 from rooms.uploads import SizeLimitHandler
 from web.http import AuthedRequest
+from web.organisation import room_access
 from web.room_page import room_url
 
 
@@ -56,7 +57,7 @@ def resource_add_file_view(request: AuthedRequest, room_id: UUID) -> HttpRespons
 
 @csrf_protect
 def _add_file(request: AuthedRequest, room_id: UUID, limit: SizeLimitHandler) -> HttpResponse:
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     form = ResourceFileForm(request.POST, request.FILES, too_big=limit.too_big)
     if form.is_valid():
         try:
@@ -78,7 +79,7 @@ def _add_file(request: AuthedRequest, room_id: UUID, limit: SizeLimitHandler) ->
 @login_required
 @require_POST
 def resource_add_link_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     form = ResourceLinkForm(request.POST)
     if form.is_valid():
         try:
@@ -101,7 +102,7 @@ def resource_add_link_view(request: AuthedRequest, room_id: UUID) -> HttpRespons
 @require_GET
 def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponseBase:
     """Follow a link, or download a file: images open in the browser, the rest download."""
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     resource = access.get_resource(resource_id)
     if resource.is_link:
         resource_opened(access=access, resource=resource)
@@ -113,7 +114,7 @@ def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> H
 @require_POST
 def resource_delete_view(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponse:
     """Sellers remove anything; a buyer what they shared themselves."""
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     resource = access.get_resource(resource_id)
     access.require_resource_remover(resource)
     resource_delete(resource=resource, actor=request.user)
@@ -124,7 +125,7 @@ def resource_delete_view(request: AuthedRequest, room_id: UUID, resource_id: UUI
 @login_required
 @require_POST
 def resource_move_view(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     access.require_seller()
     resource = access.get_resource(resource_id)
     form = MoveForm(request.POST)

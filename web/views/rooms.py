@@ -8,15 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import get_current_membership
 from activity.recording import beacon_token, view_record
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.access import (
     RoomAccess,
     buyer_rooms,
-    get_room_access,
-    get_room_access_for_seller,
-    require_membership,
     rooms_visible_to,
     templates_usable_by,
     templates_visible_to,
@@ -32,6 +28,12 @@ from rooms.services import (
     template_spec_for,
 )
 from web.http import AuthedRequest
+from web.organisation import (
+    get_current_membership,
+    require_membership,
+    room_access,
+    room_access_for_seller,
+)
 from web.room_page import room_body_html, room_url
 
 ROOMS_PER_PAGE = 50
@@ -106,7 +108,7 @@ def room_create_view(request: AuthedRequest) -> HttpResponse:
 
 
 def _room_page(request: AuthedRequest, room_id: UUID, *, template: bool) -> HttpResponse:
-    return room_page_response(request, get_room_access(request, room_id, template=template))
+    return room_page_response(request, room_access(request, room_id, template=template))
 
 
 def room_page_response(
@@ -136,7 +138,7 @@ def template_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     room = access.room
     form = RoomDetailsForm(request.POST if request.method == "POST" else None, instance=room)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +156,7 @@ def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id, template=False)
+    access = room_access(request, room_id, template=False)
     access.require_seller()
     form = StageForm(request.POST)
     if form.is_valid():
@@ -177,7 +179,7 @@ def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     form = SaveAsTemplateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         template = room_save_as_template(room=access.room, actor=request.user, **form.cleaned_data)
@@ -209,7 +211,7 @@ def template_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def template_delete_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access(request, room_id, template=True)
+    access = room_access(request, room_id, template=True)
     access.require_seller()
     name = access.room.name
     template_delete(template=access.room, actor=request.user)

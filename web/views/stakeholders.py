@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Membership, Side
 from plans.forms import MoveForm
-from rooms.access import RoomAccess, get_room_access, get_room_access_for_seller
+from rooms.access import RoomAccess
 from stakeholders.forms import BuyerLinkRequestForm, BuyerStakeholderForm, SellerStakeholderForm
 from stakeholders.services import (
     buyer_invite,
@@ -29,6 +29,7 @@ from stakeholders.services import (
     stakeholder_update,
 )
 from web.http import AuthedRequest
+from web.organisation import room_access, room_access_for_seller
 from web.room_page import form_invalid, stakeholders_updated
 
 
@@ -46,7 +47,7 @@ def _members_not_in_room(access: RoomAccess):
 @require_http_methods(["GET", "POST"])
 def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     """Sellers add anyone at the buyer; a buyer adds a colleague, who is invited at once."""
-    access = get_room_access(request, room_id)
+    access = room_access(request, room_id)
     form = BuyerStakeholderForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "access": access, "side": Side.BUYER}
     if request.method == "POST":
@@ -69,7 +70,7 @@ def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     form = SellerStakeholderForm(
         request.POST if request.method == "POST" else None, members=_members_not_in_room(access)
     )
@@ -94,7 +95,7 @@ def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     form = BuyerStakeholderForm(
         request.POST if request.method == "POST" else None, instance=stakeholder
@@ -124,7 +125,7 @@ def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
 def stakeholder_remove_view(
     request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
 ) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     try:
         stakeholder_remove(stakeholder=stakeholder, actor=request.user)
@@ -138,7 +139,7 @@ def stakeholder_remove_view(
 def stakeholder_move_view(
     request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
 ) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     form = MoveForm(request.POST)
     if form.is_valid():
         stakeholder_move(
@@ -152,7 +153,7 @@ def stakeholder_move_view(
 @login_required
 @require_POST
 def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     if not ratelimit.consume(request, action="buyer_invite", user=request.user):
         return render(request, "429.html", status=429)
@@ -168,7 +169,7 @@ def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
 @login_required
 @require_POST
 def buyer_revoke_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
-    access = get_room_access_for_seller(request, room_id)
+    access = room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     try:
         buyer_revoke(stakeholder=stakeholder, actor=request.user)
