@@ -2,14 +2,14 @@ from django.apps import AppConfig
 
 
 class AnalyticsConfig(AppConfig):
-    """Reactions that count: rollups of the event log, health, the forecast, the dashboard."""
+    """Reactions that count: rollups of the event log, health, the forecast, the dashboard.
+    Subscribed to recorded room events here."""
 
     name = "analytics"
 
     def ready(self) -> None:
-        from activity.subscriptions import subscribe
-        from analytics.rollups import rollups_on_recorded
+        # Imported here, not at the top: its modules load models, which must wait until the
+        # app registry is ready.
+        from analytics import subscriptions
 
-        # Imported here, not at the top: an app's models may not load before the registry is
-        # ready, and the subscription needs them.
-        subscribe("analytics.rollups", rollups_on_recorded)
+        subscriptions.connect()

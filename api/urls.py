@@ -1,6 +1,7 @@
 """/api/v1/…, the schema at /api/schema/ and its interactive docs at /api/docs/."""
 
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import DocsView
@@ -122,3 +123,16 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
 ]
+
+
+def _authenticates_itself(patterns: list) -> None:
+    """The API answers a missing or bad token with 401 (rest_framework): the browser's login
+    redirect (LoginRequiredMiddleware) is not for it."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _authenticates_itself(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            login_not_required(pattern.callback)
+
+
+_authenticates_itself(urlpatterns)

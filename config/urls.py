@@ -1,8 +1,21 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, include, path
+
+
+def _admin_signs_in_itself(resolver: URLResolver) -> URLResolver:
+    """Django's admin sends an anonymous visitor to its own login page (staff only), not to
+    the site's (LoginRequiredMiddleware)."""
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            _admin_signs_in_itself(pattern)
+        elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "login_required", True):
+            login_not_required(pattern.callback)
+    return resolver
+
 
 urlpatterns = [
     path("", include("web.urls")),
     path("api/", include("api.urls")),
-    path("admin/", admin.site.urls),
+    _admin_signs_in_itself(path("admin/", admin.site.urls)),
 ]

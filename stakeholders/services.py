@@ -1,4 +1,3 @@
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,8 +16,6 @@ from rooms.events import event_record
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
 from stakeholders.models import OPEN_STATES, AccessState, BuyerLink, BuyingRole, Stakeholder
-
-logger = logging.getLogger("tandem")
 
 
 def _check_not_template(room: Room) -> None:
@@ -373,15 +370,3 @@ def buyer_links_request(*, email: str) -> int:
             secret=True,
         )
     return len(stakeholders)
-
-
-def buyer_links_request_later(*, email: str) -> None:
-    """Do the work of a link request in a worker, so that the page answers in the same time
-    whether or not the address is known."""
-    from stakeholders.tasks import buyer_links_send
-
-    try:
-        buyer_links_send.apply_async(args=[email], retry=False)
-    except Exception:  # the broker is unreachable: do it now rather than lose it
-        logger.warning("buyer link request handled in the request: broker unavailable")
-        buyer_links_request(email=email)

@@ -6,7 +6,7 @@ from uuid import UUID
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core import ratelimit
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -61,7 +61,6 @@ def _pending_invitations_for(user) -> list[Invitation]:
     ]
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def organisation_create_view(request: AuthedRequest) -> HttpResponse:
     form = OrganisationForm(request.POST if request.method == "POST" else None)
@@ -78,7 +77,6 @@ def organisation_create_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/organisation_create.html", context)
 
 
-@login_required
 @require_POST
 def organisation_switch(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     membership = get_membership(request.user, organisation_id)
@@ -87,14 +85,12 @@ def organisation_switch(request: AuthedRequest, organisation_id: UUID) -> HttpRe
     return redirect("home")
 
 
-@login_required
 @require_GET
 def member_list(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     membership = get_membership(request.user, organisation_id)
     return _render_members(request, membership)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def organisation_settings(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     """Admins set the organisation's time zone and reminder lead time."""
@@ -139,7 +135,6 @@ def _render_members(
     return render(request, "accounts/member_list.html", context, status=status)
 
 
-@login_required
 @require_POST
 def member_set_role(
     request: AuthedRequest, organisation_id: UUID, membership_id: UUID
@@ -163,7 +158,6 @@ def member_set_role(
     return redirect("member_list", organisation_id=organisation_id)
 
 
-@login_required
 @require_POST
 def member_remove(
     request: AuthedRequest, organisation_id: UUID, membership_id: UUID
@@ -183,7 +177,6 @@ def member_remove(
     return redirect("member_list", organisation_id=organisation_id)
 
 
-@login_required
 @require_POST
 def invitation_create_view(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     admin = get_membership_for_admin(request.user, organisation_id)
@@ -206,7 +199,6 @@ def invitation_create_view(request: AuthedRequest, organisation_id: UUID) -> Htt
     return _render_members(request, admin, invite_form=form, status=400)
 
 
-@login_required
 @require_POST
 def invitation_resend_view(
     request: AuthedRequest, organisation_id: UUID, invitation_id: UUID
@@ -222,7 +214,6 @@ def invitation_resend_view(
     return redirect("member_list", organisation_id=organisation_id)
 
 
-@login_required
 @require_POST
 def invitation_revoke_view(
     request: AuthedRequest, organisation_id: UUID, invitation_id: UUID
@@ -234,6 +225,7 @@ def invitation_revoke_view(
     return redirect("member_list", organisation_id=organisation_id)
 
 
+@login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
@@ -267,7 +259,6 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "accounts/invitation_accept.html", context)
 
 
-@login_required
 @require_POST
 def invitation_accept_mine(request: AuthedRequest, invitation_id: UUID) -> HttpResponse:
     """Join from the list of invitations addressed to me, without the emailed link."""
@@ -286,7 +277,6 @@ def invitation_accept_mine(request: AuthedRequest, invitation_id: UUID) -> HttpR
 
 
 @never_cache
-@login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: AuthedRequest) -> HttpResponse:
     """Personal API tokens, sellers' and buyers' alike: a new one is shown once, here."""
@@ -313,7 +303,6 @@ def api_tokens(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/api_tokens.html", context, status=status)
 
 
-@login_required
 @require_POST
 def api_token_revoke_view(request: AuthedRequest, token_id: UUID) -> HttpResponse:
     api_token = get_api_token_of(request.user, token_id)

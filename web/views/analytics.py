@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -31,7 +30,6 @@ COLUMNS = [
 ]
 
 
-@login_required
 @require_GET
 def dashboard_view(request: AuthedRequest) -> HttpResponse:
     """Every room of the organisation for managers and admins; a rep's own rooms for a rep."""
@@ -69,7 +67,6 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "analytics/dashboard.html", context)
 
 
-@login_required
 @require_GET
 def room_analytics_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -84,7 +81,6 @@ def room_analytics_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "analytics/room_analytics.html", context)
 
 
-@login_required
 @require_GET
 def activity_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     """The feed, polled by the room page: 204 (nothing to swap) until something is newer."""
@@ -99,7 +95,6 @@ def activity_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "analytics/activity.html", context)
 
 
-@login_required
 @require_POST
 def beacon_view(request: HttpRequest, room_id: UUID) -> HttpResponse:
     """Seconds a room page stayed visible. Always 204: a beacon's answer is never read, and it

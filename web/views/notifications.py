@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +27,6 @@ from web.organisation import get_current_membership
 from web.views import stakeholders as stakeholder_views
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthedRequest) -> HttpResponse:
     """Each person, seller or buyer, chooses which emails they get."""
@@ -55,6 +54,7 @@ def preferences(request: AuthedRequest) -> HttpResponse:
 
 # A mail client's one-click unsubscribe (RFC 8058) POSTs without a CSRF token; the signed token
 # in the URL is what authorises it, and it can only turn an email off.
+@login_not_required
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -69,6 +69,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "notifications/unsubscribe.html", context)
 
 
+@login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def buyer_task_link(request: HttpRequest, token: str, task_id: UUID) -> HttpResponse:
@@ -96,7 +97,6 @@ def buyer_task_link(request: HttpRequest, token: str, task_id: UUID) -> HttpResp
     return response
 
 
-@login_required
 @require_GET
 def email_deliveries(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     """The organisation's admins see the emails that failed or were interrupted, and why."""
@@ -109,7 +109,6 @@ def email_deliveries(request: AuthedRequest, organisation_id: UUID) -> HttpRespo
     return render(request, "notifications/deliveries.html", context)
 
 
-@login_required
 @require_POST
 def email_send_again_view(
     request: AuthedRequest, organisation_id: UUID, email_id: UUID

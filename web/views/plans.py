@@ -1,6 +1,5 @@
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -32,7 +31,6 @@ from web.room_page import form_invalid, plan_updated, room_url
 # Milestones ---------------------------------------------------------------------------------
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -45,7 +43,6 @@ def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "plans/milestone_form.html", {"form": form, "access": access})
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -61,7 +58,6 @@ def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) ->
     return render(request, name, context)
 
 
-@login_required
 @require_POST
 def milestone_delete_view(
     request: AuthedRequest, room_id: UUID, milestone_id: UUID
@@ -71,7 +67,6 @@ def milestone_delete_view(
     return plan_updated(request, access)
 
 
-@login_required
 @require_POST
 def milestone_move_view(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -105,7 +100,6 @@ def _task_fields(form: TaskForm) -> dict:
     return {**data, "owner": owner, "side": side}
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
     """Sellers add any task; buyers add tasks for their own side (TaskForm(for_buyer))."""
@@ -125,7 +119,6 @@ def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpR
     return render(request, "plans/task_form.html", context)
 
 
-@login_required
 @require_GET
 def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     access = room_access(request, room_id)
@@ -146,7 +139,6 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     return render(request, "plans/task_detail.html", context)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     access = room_access(request, room_id)
@@ -167,7 +159,6 @@ def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRespo
     return render(request, name, context)
 
 
-@login_required
 @require_POST
 def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     """Tick or untick; HTMX gets the row with the two progress bars out of band."""
@@ -190,7 +181,6 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     return render(request, "plans/task_toggled.html", context)
 
 
-@login_required
 @require_POST
 def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -198,7 +188,6 @@ def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> Ht
     return plan_updated(request, access)
 
 
-@login_required
 @require_POST
 def task_move_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -212,7 +201,6 @@ def task_move_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> Http
 # Comments -----------------------------------------------------------------------------------
 
 
-@login_required
 @require_POST
 def comment_add(request: AuthedRequest, room_id: UUID, task_id: UUID | None = None) -> HttpResponse:
     access = room_access(request, room_id)

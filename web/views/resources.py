@@ -8,7 +8,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -47,7 +46,6 @@ def _invalid(request: AuthedRequest, access: RoomAccess, form, kind: str) -> Htt
 
 
 @csrf_exempt  # checked by _add_file, once the size limit is in place (Django's upload docs)
-@login_required
 @require_POST
 def resource_add_file_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     limit = SizeLimitHandler(request, limit=settings.RESOURCE_MAX_BYTES)
@@ -76,7 +74,6 @@ def _add_file(request: AuthedRequest, room_id: UUID, limit: SizeLimitHandler) ->
     return _invalid(request, access, form, "file")
 
 
-@login_required
 @require_POST
 def resource_add_link_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access(request, room_id, template=False)
@@ -98,7 +95,6 @@ def resource_add_link_view(request: AuthedRequest, room_id: UUID) -> HttpRespons
     return _invalid(request, access, form, "link")
 
 
-@login_required
 @require_GET
 def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponseBase:
     """Follow a link, or download a file: images open in the browser, the rest download."""
@@ -110,7 +106,6 @@ def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> H
     return file_response(access, resource)
 
 
-@login_required
 @require_POST
 def resource_delete_view(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponse:
     """Sellers remove anything; a buyer what they shared themselves."""
@@ -122,7 +117,6 @@ def resource_delete_view(request: AuthedRequest, room_id: UUID, resource_id: UUI
     return _back(request, access)
 
 
-@login_required
 @require_POST
 def resource_move_view(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> HttpResponse:
     access = room_access(request, room_id, template=False)

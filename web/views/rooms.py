@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -39,6 +39,7 @@ from web.room_page import room_body_html, room_url
 ROOMS_PER_PAGE = 50
 
 
+@login_not_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page for visitors; the rooms list for sellers; onboarding for the rest."""
@@ -76,7 +77,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "rooms/room_list.html", context)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def room_create_view(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request)
@@ -123,19 +123,16 @@ def room_page_response(
     return render(request, "rooms/room_detail.html", context)
 
 
-@login_required
 @require_GET
 def room_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return _room_page(request, room_id, template=False)
 
 
-@login_required
 @require_GET
 def template_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return _room_page(request, room_id, template=True)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -153,7 +150,6 @@ def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "rooms/room_edit.html", {"form": form, "room": room}, status=status)
 
 
-@login_required
 @require_POST
 def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access(request, room_id, template=False)
@@ -176,7 +172,6 @@ def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "rooms/room_stage.html", context, status=422)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -190,7 +185,6 @@ def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpRes
     return render(request, "rooms/room_save_as_template.html", context, status=status)
 
 
-@login_required
 @require_GET
 def template_list(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request)
@@ -208,7 +202,6 @@ def template_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "rooms/template_list.html", context)
 
 
-@login_required
 @require_POST
 def template_delete_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access(request, room_id, template=True)

@@ -3,7 +3,7 @@ from uuid import UUID
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +19,6 @@ from stakeholders.services import (
     buyer_invite,
     buyer_link_find,
     buyer_link_redeem,
-    buyer_links_request_later,
     buyer_revoke,
     colleague_add,
     stakeholder_add_buyer,
@@ -28,6 +27,7 @@ from stakeholders.services import (
     stakeholder_remove,
     stakeholder_update,
 )
+from stakeholders.tasks import buyer_links_request_later
 from web.http import AuthedRequest
 from web.organisation import room_access, room_access_for_seller
 from web.room_page import form_invalid, stakeholders_updated
@@ -43,7 +43,6 @@ def _members_not_in_room(access: RoomAccess):
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     """Sellers add anyone at the buyer; a buyer adds a colleague, who is invited at once."""
@@ -67,7 +66,6 @@ def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "stakeholders/stakeholder_form.html", context)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -92,7 +90,6 @@ def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "stakeholders/stakeholder_form.html", context)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -120,7 +117,6 @@ def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
     return render(request, name, context)
 
 
-@login_required
 @require_POST
 def stakeholder_remove_view(
     request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
@@ -134,7 +130,6 @@ def stakeholder_remove_view(
     return stakeholders_updated(request, access)
 
 
-@login_required
 @require_POST
 def stakeholder_move_view(
     request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
@@ -150,7 +145,6 @@ def stakeholder_move_view(
     return stakeholders_updated(request, access)
 
 
-@login_required
 @require_POST
 def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -166,7 +160,6 @@ def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
     return stakeholders_updated(request, access)
 
 
-@login_required
 @require_POST
 def buyer_revoke_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
@@ -180,6 +173,7 @@ def buyer_revoke_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
     return stakeholders_updated(request, access)
 
 
+@login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def buyer_link(request: HttpRequest, token: str) -> HttpResponse:
@@ -211,6 +205,7 @@ def buyer_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "stakeholders/buyer_link.html", {"link": link, "room": link.room})
 
 
+@login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def buyer_link_request(request: HttpRequest) -> HttpResponse:
