@@ -3,6 +3,7 @@ from typing import Any
 from accounts.models import Membership, User
 from analytics.models import Event
 from rooms.models import Room
+from rooms.versioning import room_touch
 
 
 def event_record(
@@ -17,6 +18,8 @@ def event_record(
 ) -> Event:
     """Record one thing that happened. Called by services, inside their transaction.
 
+    Whatever happened changed the room, so its content version moves in the same transaction
+    (rooms.versioning); views are not recorded here (analytics.recording) and change nothing.
     A buyer's action also schedules the alert email to the room's owner (batched).
     """
     if side is None and actor is not None:
@@ -35,6 +38,7 @@ def event_record(
         is_internal=is_internal,
         data=data,
     )
+    room_touch(room.pk)
     if side == "buyer" and not is_internal:
         from notifications.alerts import buyer_alert_schedule
 
