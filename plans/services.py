@@ -13,6 +13,7 @@ from plans.mentions import find_mentions
 from plans.models import Comment, Milestone, Status, Task
 from rooms.models import Room
 from rooms.ordering import move, next_position
+from rooms.versioning import room_touch
 from stakeholders.models import AccessState, Side, Stakeholder
 
 
@@ -72,7 +73,11 @@ def milestone_delete(*, milestone: Milestone, actor: User) -> None:
 
 @transaction.atomic
 def milestone_move(*, milestone: Milestone, direction: str, actor: User) -> bool:
-    return move(milestone, milestone.room.milestones.all(), direction)
+    """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    moved = move(milestone, milestone.room.milestones.all(), direction)
+    if moved:
+        room_touch(milestone.room_id)
+    return moved
 
 
 @transaction.atomic
@@ -197,7 +202,11 @@ def task_delete(*, task: Task, actor: User) -> None:
 
 @transaction.atomic
 def task_move(*, task: Task, direction: str, actor: User) -> bool:
-    return move(task, task.milestone.tasks.all(), direction)
+    """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    moved = move(task, task.milestone.tasks.all(), direction)
+    if moved:
+        room_touch(task.room_id)
+    return moved
 
 
 @transaction.atomic
