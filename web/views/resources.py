@@ -31,6 +31,7 @@ from rooms.uploads import SizeLimitHandler
 from web.http import AuthedRequest
 from web.room_page import room_url
 
+
 def _back(request: AuthedRequest, access: RoomAccess) -> HttpResponse:
     """Back to the room's Resources card. A removal confirmed with HTMX reloads the room page
     it was made on (a redirect to the same page and an anchor would only scroll)."""
