@@ -819,6 +819,18 @@ class TestFragments:
         change()
         assert shown(seller.get(url("room_detail", room)).content.decode())
 
+    def test_an_edit_in_place_after_the_page_was_cached_answers_with_the_fresh_fragments(
+        self, seller, room
+    ):
+        """The view read the room, and its content version, before the write moved it."""
+        seller.get(url("room_detail", room))
+        data = {"title": "Security review", "target_date": ""}
+        html = seller.post(url("milestone_add", room), data, **HTMX).content.decode()
+        assert "Security review" in _without_feed(html)
+        data = {"name": "Eve Economic", "email": "eve@buyer.example", "role": "economic_buyer"}
+        html = seller.post(url("buyer_add", room), data, **HTMX).content.decode()
+        assert "Eve Economic" in _without_feed(html)
+
     def test_form_fields_have_unique_ids_on_the_room_page(self, seller, room):
         MilestoneFactory(room=room)
         html = seller.get(url("room_detail", room)).content.decode()
