@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -46,95 +45,10 @@ class RoomPage:
     resources: list[Resource]
     overdue_count: int
 
-    def plan_fingerprint(self) -> tuple:
-        """Everything the plan fragment shows (web.fragments)."""
-        room = self.access.room
-        return (
-            "plan",
-            self.access.audience,
-            self.today,
-            (room.pk, room.public_id, room.is_template, room.direction, room.anchor_date),
-            tuple(
-                (
-                    (m.pk, m.public_id, m.title, m.description, m.target_date),
-                    tuple(
-                        (
-                            t.pk,
-                            t.public_id,
-                            t.title,
-                            t.status,
-                            t.side,
-                            t.owner.name if t.owner else None,
-                            t.due_date,
-                            t.is_internal,
-                            t.comment_count,
-                        )
-                        for t in view.tasks
-                    ),
-                )
-                for view in self.milestones
-                for m in [view.milestone]
-            ),
-            tuple((s.public_id, s.name, s.side) for s in self.buyers + self.sellers),
-        )
-
-    def people_fingerprint(self) -> tuple:
-        """Everything the people panel shows (web.fragments)."""
-        room = self.access.room
-        return (
-            "people",
-            self.access.audience,
-            (room.pk, room.public_id, room.buyer_company, room.owner_id),
-            (room.buyer_invites, room.buyer_domains),
-            tuple(
-                (s.public_id, s.name, s.title, s.role, s.email, s.side, s.access_state, s.user_id)
-                for s in self.buyers + self.sellers
-            ),
-        )
-
     @property
     def stakeholder_groups(self) -> list[tuple[str, list[Stakeholder]]]:
         room = self.access.room
         return [(room.buyer_company or "Buyer", self.buyers), ("Our team", self.sellers)]
-
-
-TASK_SHOWN = ["pk", "milestone_id", "title", "status", "side", "owner__name", "due_date"]
-TASK_SHOWN += ["is_internal", "position"]
-STAKEHOLDER_SHOWN = ["pk", "name", "title", "role", "email", "side", "access_state", "user_id"]
-STAKEHOLDER_SHOWN += ["position"]
-RESOURCE_SHOWN = ["pk", "kind", "title", "url", "original_name", "content_type", "size"]
-RESOURCE_SHOWN += ["is_internal", "position", "created_by__name", "created_by__email"]
-
-
-def room_fingerprint(access: RoomAccess) -> tuple:
-    """What the room page's body shows, read as plain values (no model instances).
-
-    The page is served from the fragment cache under this key, so the page's data proper
-    (``room_page``) is loaded only when something shown has changed. Every column the body
-    displays, or derives a figure from, is in here: a column left out would serve a stale page
-    (tests/test_plan.py::TestFragments changes them behind the services' back). Comments
-    cannot be edited, so their ids stand for their text. What changes with every visit (the
-    activity feed, health) is not in the cached body: web.room_page fills it in per request.
-    """
-    room = access.room
-    milestones = room.milestones.order_by("pk")
-    comments = access.comments().order_by("pk")
-    return (
-        "room",
-        access.audience,
-        timezone.localdate(),
-        tuple(getattr(room, field.attname) for field in room._meta.concrete_fields),
-        room.owner.get_full_name(),
-        tuple(milestones.values_list("pk", "title", "description", "target_date", "position")),
-        tuple(access.tasks().order_by("pk").values_list(*TASK_SHOWN)),
-        tuple(room.stakeholders.order_by("pk").values_list(*STAKEHOLDER_SHOWN)),
-        tuple(
-            comments.values_list("pk", "task_id", "is_internal", "author__name", "author__email")
-        ),
-        # The upload form states the size limit.
-        settings.RESOURCE_MAX_BYTES,
-        tuple(access.resources().order_by("pk").values_list(*RESOURCE_SHOWN)),
-    )
 
 
 def plan_tasks(access: RoomAccess) -> list[Task]:

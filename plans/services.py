@@ -11,6 +11,7 @@ from plans.models import Comment, Milestone, Status, Task
 from rooms.events import event_record
 from rooms.models import Room
 from rooms.ordering import move, next_position
+from rooms.versioning import room_touch
 from stakeholders.models import Stakeholder
 
 
@@ -70,7 +71,11 @@ def milestone_delete(*, milestone: Milestone, actor: User) -> None:
 
 @transaction.atomic
 def milestone_move(*, milestone: Milestone, direction: str, actor: User) -> bool:
-    return move(milestone, milestone.room.milestones.all(), direction)
+    """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    moved = move(milestone, milestone.room.milestones.all(), direction)
+    if moved:
+        room_touch(milestone.room_id)
+    return moved
 
 
 @transaction.atomic
@@ -195,7 +200,11 @@ def task_delete(*, task: Task, actor: User) -> None:
 
 @transaction.atomic
 def task_move(*, task: Task, direction: str, actor: User) -> bool:
-    return move(task, task.milestone.tasks.all(), direction)
+    """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    moved = move(task, task.milestone.tasks.all(), direction)
+    if moved:
+        room_touch(task.room_id)
+    return moved
 
 
 @transaction.atomic

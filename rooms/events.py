@@ -9,6 +9,7 @@ from activity.kinds import EventKind
 from activity.models import Event
 from activity.record import record
 from rooms.models import Room
+from rooms.versioning import room_touch
 
 
 def event_record(
@@ -31,7 +32,7 @@ def event_record(
             organisation_id=room.organisation_id, user=actor
         ).exists()
         side = Side.SELLER if is_member else Side.BUYER
-    return record(
+    event = record(
         organisation_id=room.organisation_id,
         room_id=room.pk,
         actor_id=actor.pk if actor is not None else None,
@@ -41,3 +42,7 @@ def event_record(
         is_internal=is_internal,
         data=data,
     )
+    # Whatever happened changed the room, so its content version moves in this transaction
+    # (rooms.versioning): the room page's cache can never serve what was there before.
+    room_touch(room.pk)
+    return event

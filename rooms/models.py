@@ -116,6 +116,9 @@ class Room(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every write that changes what the room page shows, in the write's transaction
+    # (rooms.versioning): the cached page is keyed on it.
+    content_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = RoomQuerySet.as_manager()
 

@@ -141,7 +141,10 @@ def room_update_details(*, room: Room, actor: User, **changes: Any) -> Room:
         setattr(room, field, value)
     _render_markdown_fields(room)
     room.full_clean(exclude=["owner", "organisation"])
-    room.save()
+    # Not every column: a plain save() would write back the content version read with the room,
+    # undoing a bump that another write committed since (rooms.versioning).
+    html_fields = ["value_summary_html", "success_criteria_html"]
+    room.save(update_fields=[*changes, *html_fields, "updated_at"])
     event_record(room=room, actor=actor, kind="room.updated", summary="updated the room's details")
     return room
 

@@ -15,6 +15,7 @@ from outbox.services import email_queue
 from rooms.events import event_record
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
+from rooms.versioning import room_touch
 from stakeholders.models import OPEN_STATES, AccessState, BuyerLink, BuyingRole, Stakeholder
 
 
@@ -157,8 +158,12 @@ def stakeholder_remove(*, stakeholder: Stakeholder, actor: User) -> None:
 
 @transaction.atomic
 def stakeholder_move(*, stakeholder: Stakeholder, direction: str, actor: User) -> bool:
+    """Not worth an event, but the page shows the new order (rooms.versioning)."""
     siblings = stakeholder.room.stakeholders.filter(side=stakeholder.side)
-    return move(stakeholder, siblings, direction)
+    moved = move(stakeholder, siblings, direction)
+    if moved:
+        room_touch(stakeholder.room_id)
+    return moved
 
 
 # Buyer access --------------------------------------------------------------------------------

@@ -419,14 +419,15 @@ class TestWhoSeesWhat:
 
 
 class TestRoomPage:
-    def test_the_page_shows_a_new_resource_at_once_and_a_change_behind_the_services_back(
-        self, seller, world, room
-    ):
+    def test_the_page_shows_new_resources_at_once(self, seller, world, room):
         assert "Pricing sheet" not in seller.get(url("room_detail", room)).content.decode()
-        resource = add_file(world, "pricing.xlsx", office("xl"), title="Pricing sheet")
+        add_file(world, "pricing.xlsx", office("xl"), title="Pricing sheet")
         html = seller.get(url("room_detail", room)).content.decode()
         assert "Pricing sheet" in html and "XLSX" in html
-        Resource.objects.filter(pk=resource.pk).update(title="Zed pricing", is_internal=True)
+        assert 'badge--internal">Internal</span></span>' not in html
+        resource_add_link(
+            room=room, actor=world.owner, url="https://x.io", title="Zed pricing", is_internal=True
+        )
         html = seller.get(url("room_detail", room)).content.decode()
         assert "Zed pricing" in html
         assert 'badge--internal">Internal</span></span>' in html

@@ -1,11 +1,12 @@
 """Fragments rendered once per content, then reused: the plan is most of the room page's cost.
 
-A fragment's cache key is a digest of everything it shows (its *fingerprint*) and of the
-templates' source, never an id that a write must remember to bump: a change to anything shown
-makes a new key, and a stale fragment cannot be served. Fragments are rendered without the
-request and never contain anything personal; the only per-person value, the CSRF token, is a
-placeholder swapped in on the way out. Buyers and sellers see different fragments
-(the audience is part of every fingerprint).
+A fragment's cache key is a digest of its *key* and of the templates' source. A room's
+fragments are keyed on its content version, which every write to what the page shows moves in
+its own transaction (rooms.versioning), and on what they show that the room does not own
+(web.room_page): a change makes a new key, and a stale fragment is never served again.
+Fragments are rendered without the request and never contain anything personal; the only
+per-person value, the CSRF token, is a placeholder swapped in on the way out. Buyers and
+sellers see different fragments (the audience is part of every key).
 """
 
 import hashlib
@@ -36,10 +37,10 @@ def templates_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def fragment(template_name: str, fingerprint: object, context: Callable[[], dict]) -> SafeString:
+def fragment(template_name: str, key: object, context: Callable[[], dict]) -> SafeString:
     """The fragment's HTML, with the CSRF placeholder still in it (fragments nest)."""
-    key = hashlib.sha256(repr((templates_digest(), template_name, fingerprint)).encode())
-    cache_key = f"fragment:{key.hexdigest()}"
+    digest = hashlib.sha256(repr((templates_digest(), template_name, key)).encode())
+    cache_key = f"fragment:{digest.hexdigest()}"
     html = cache.get(cache_key)
     if html is None:
         html = render_to_string(template_name, {**context(), "csrf_token": CSRF_PLACEHOLDER})

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ from accounts.models import Side
 from analytics.health import room_health
 from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, TaskForm
-from plans.selectors import RoomPage, room_fingerprint, room_page
+from plans.selectors import RoomPage, room_page
 from rooms.access import RoomAccess
 from rooms.forms import StageForm
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
@@ -29,6 +30,26 @@ def room_url(access: RoomAccess, anchor: str = "") -> str:
     name = "template_detail" if access.room.is_template else "room_detail"
     url = reverse(name, args=[access.room.public_id])
     return f"{url}#{anchor}" if anchor else url
+
+
+def content_key(access: RoomAccess) -> tuple:
+    """What a room fragment's cache key starts with (web.fragments): the room's content version
+    (rooms.versioning), moved by every write to what the page shows, and the audience.
+
+    All of it is on the room row the access check loaded: a cached page costs no query."""
+    room = access.room
+    return (room.public_id, room.content_version, access.audience)
+
+
+def body_key(access: RoomAccess) -> tuple:
+    """The body's key: its room's content, and what it shows that the room does not own."""
+    return (
+        "room",
+        content_key(access),
+        timezone.localdate(),  # what is overdue, and how long until the target date
+        access.room.owner.get_full_name(),
+        settings.RESOURCE_MAX_BYTES,  # the upload form states the limit
+    )
 
 
 def plan_html(page: RoomPage) -> SafeString:
@@ -44,7 +65,7 @@ def plan_html(page: RoomPage) -> SafeString:
             )
         return {"page": page, "new_milestone_form": MilestoneForm(auto_id="id_milestone_%s")}
 
-    return fragment("plans/plan.html#plan", page.plan_fingerprint(), context)
+    return fragment("plans/plan.html#plan", ("plan", content_key(page.access), page.today), context)
 
 
 def people_html(page: RoomPage, *, oob: bool = False) -> SafeString:
@@ -52,7 +73,7 @@ def people_html(page: RoomPage, *, oob: bool = False) -> SafeString:
         return {"page": page, "buyer_form": BuyerStakeholderForm(auto_id="id_buyer_%s"), "oob": oob}
 
     name = "stakeholders/stakeholder_list.html#panel"
-    return fragment(name, (page.people_fingerprint(), oob), context)
+    return fragment(name, ("people", content_key(page.access), oob), context)
 
 
 def activity_html(page: RoomPage, *, oob: bool = True) -> str:
@@ -64,12 +85,12 @@ def activity_html(page: RoomPage, *, oob: bool = True) -> str:
     return render_to_string("analytics/activity.html", context)
 
 
-# Health also moves with buyer activity and the clock, which no fingerprint holds: a rendered
-# card is kept this long at most.
+# Health also moves with buyer activity and the clock, which the body's key does not hold: a
+# rendered card is kept this long at most.
 INSIGHTS_SECONDS = 60
 
 
-def insights_html(access: RoomAccess, fingerprint: tuple) -> str:
+def insights_html(access: RoomAccess, key: tuple) -> str:
     """Health and forecast, for the room's sellers: rendered again when anything the body shows
     changes (a tick moves the forecast at once), else at most a minute old."""
     if not access.is_seller or access.room.is_template:
@@ -79,7 +100,7 @@ def insights_html(access: RoomAccess, fingerprint: tuple) -> str:
         context = {"insights": room_health(access.room), "access": access}
         return render_to_string("analytics/insights.html", context)
 
-    digest = hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
     return cache.get_or_set(f"insights:{digest}", render, INSIGHTS_SECONDS) or ""
 
 
@@ -99,11 +120,11 @@ def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
             "link_form": ResourceLinkForm(auto_id="id_link_%s"),
         }
 
-    fingerprint = room_fingerprint(access)
-    html: str = fragment("rooms/room_detail.html#body", fingerprint, context)
+    key = body_key(access)
+    html: str = fragment("rooms/room_detail.html#body", key, context)
     html = html.replace(YOUR_TASKS_SLOT, your_tasks_html(access), 1)
     if access.is_seller and not room.is_template:
-        html = html.replace(INSIGHTS_SLOT, insights_html(access, fingerprint), 1)
+        html = html.replace(INSIGHTS_SLOT, insights_html(access, key), 1)
         feed = {"activity": activity_feed(access), "access": access}
         html = html.replace(ACTIVITY_SLOT, render_to_string("analytics/activity.html", feed), 1)
     return personalise(request, html)
@@ -131,11 +152,18 @@ def your_tasks_html(access: RoomAccess) -> str:
     return render_to_string("rooms/your_tasks.html", context)
 
 
+def _after_write(access: RoomAccess) -> RoomAccess:
+    """The room was read before the write that moved its content version: read the version
+    again, or the fresh fragments would be looked up under the old one."""
+    access.room.refresh_from_db(fields=["content_version"])
+    return access
+
+
 def plan_updated(request: AuthedRequest, access: RoomAccess, anchor: str = "plan") -> HttpResponse:
     """After a change to the plan: HTMX swaps in the fresh plan; a plain post goes back to it."""
     if not request.htmx:
         return redirect(room_url(access, anchor))
-    page = room_page(access)
+    page = room_page(_after_write(access))
     response = HttpResponse(personalise(request, plan_html(page)) + activity_html(page))
     return reswap(retarget(response, "#plan"), "outerHTML")
 
@@ -144,7 +172,7 @@ def stakeholders_updated(request: AuthedRequest, access: RoomAccess) -> HttpResp
     if not request.htmx:
         return redirect(room_url(access, "stakeholders"))
     # Owners appear in the plan too, so both are swapped (the panel out of band).
-    page = room_page(access)
+    page = room_page(_after_write(access))
     html = plan_html(page) + people_html(page, oob=True)
     response = HttpResponse(personalise(request, html) + activity_html(page))
     return reswap(retarget(response, "#plan"), "outerHTML")

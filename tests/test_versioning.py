@@ -1,0 +1,385 @@
+"""Every domain service that changes what the room page shows moves the room's content version
+(rooms.versioning), on which the cached page is keyed (web.room_page)."""
+
+import datetime
+import importlib
+import inspect
+import pkgutil
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from plans import services as plans
+from plans.models import Comment, Milestone, Task
+from rooms import resource_services as resources
+from rooms import services as rooms
+from rooms.access import RoomAccess
+from rooms.events import event_record
+from rooms.models import Resource, Room
+from stakeholders import services as stakeholders
+from stakeholders.models import Stakeholder
+from tests.factories import MilestoneFactory, ResourceFactory, TaskFactory
+from tests.test_resources import png
+
+pytestmark = pytest.mark.django_db
+
+DOMAIN_APPS = ["rooms", "plans", "stakeholders"]
+
+# What the page is built from: a write to any of these must move the version.
+PAGE_TABLES = {
+    model._meta.db_table for model in (Room, Resource, Milestone, Task, Comment, Stakeholder)
+} | {Room.seller_team.through._meta.db_table}
+WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+# How a service is expected to leave the room's page.
+MOVES = "changes the page: the room's content version moves"
+QUIET = "writes nothing the page is built from"
+GONE = "deletes the room: there is no page left to serve"
+
+
+def domain_services() -> list[str]:
+    """Every public function of every services module of the domain apps (``services`` or
+    ``*_services``), found by walking the packages: a new module is walked too."""
+    found = []
+    for app in DOMAIN_APPS:
+        package = importlib.import_module(app)
+        for module_info in pkgutil.iter_modules(package.__path__):
+            if module_info.name != "services" and not module_info.name.endswith("_services"):
+                continue
+            module = importlib.import_module(f"{app}.{module_info.name}")
+            for name, function in inspect.getmembers(module, inspect.isfunction):
+                if function.__module__ == module.__name__ and not name.startswith("_"):
+                    found.append(f"{module.__name__}.{name}")
+    return sorted(found)
+
+
+def _bea(w) -> Stakeholder:
+    return w.room_a1.stakeholders.get(email="bea@buyer-a1.example")
+
+
+def _task(w) -> Task:
+    return w.room_a1.tasks.get()
+
+
+# Each service: what it is expected to do to the page, and a case that sets up what it needs
+# and returns the call; a call that changes the page returns the room whose page it changed.
+CASES: dict[str, tuple[str, object]] = {}
+
+
+def case(service, expected):
+    def register(setup):
+        CASES[f"{service.__module__}.{service.__name__}"] = (expected, setup)
+        return setup
+
+    return register
+
+
+@case(rooms.room_create, MOVES)
+def _(w):
+    membership = w.membership(w.owner)
+    target = datetime.date(2030, 1, 1)
+    return lambda: rooms.room_create(membership=membership, buyer_company="Zed", target_date=target)
+
+
+@case(rooms.room_update_details, MOVES)
+def _(w):
+    return lambda: rooms.room_update_details(room=w.room_a1, actor=w.owner, business_goal="Zed")
+
+
+@case(rooms.room_set_stage, MOVES)
+def _(w):
+    return lambda: rooms.room_set_stage(room=w.room_a1, stage="won", actor=w.owner)
+
+
+@case(rooms.room_save_as_template, MOVES)
+def _(w):
+    # The room's activity tells of it; the template is a room of its own, with a new key.
+    def call():
+        rooms.room_save_as_template(room=w.room_a1, name="Zed", actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(rooms.template_delete, GONE)
+def _(w):
+    def call():
+        rooms.template_delete(template=w.template_a, actor=w.owner)
+        return w.template_a
+
+    return call
+
+
+@case(rooms.template_spec_for, QUIET)
+def _(w):
+    return lambda: rooms.template_spec_for(str(w.template_a.public_id), [w.template_a])
+
+
+@case(rooms.template_spec_from_room, QUIET)
+def _(w):
+    return lambda: rooms.template_spec_from_room(w.room_a1)
+
+
+@case(resources.resource_add_file, MOVES)
+def _(w):
+    upload = SimpleUploadedFile("zed.png", png())
+    return lambda: resources.resource_add_file(room=w.room_a1, actor=w.owner, upload=upload).room
+
+
+@case(resources.resource_add_link, MOVES)
+def _(w):
+    url = "https://zed.example/"
+    return lambda: (
+        resources.resource_add_link(room=w.room_a1, actor=w.owner, url=url, title="").room
+    )
+
+
+@case(resources.resource_delete, MOVES)
+def _(w):
+    resource = ResourceFactory(room=w.room_a1)
+
+    def call():
+        resources.resource_delete(resource=resource, actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(resources.resource_move, MOVES)
+def _(w):
+    second = [ResourceFactory(room=w.room_a1) for _ in range(2)][1]
+
+    def call():
+        resources.resource_move(resource=second, direction="up", actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(resources.resource_opened, QUIET)
+def _(w):
+    # A view: recorded (activity.recording), but nothing on the page changes.
+    access = RoomAccess(room=w.room_a1, user=w.owner, membership=w.membership(w.owner))
+    resource = ResourceFactory(room=w.room_a1)
+    return lambda: resources.resource_opened(access=access, resource=resource)
+
+
+@case(plans.milestone_create, MOVES)
+def _(w):
+    return lambda: plans.milestone_create(room=w.room_a1, actor=w.owner, title="Zed").room
+
+
+@case(plans.milestone_update, MOVES)
+def _(w):
+    milestone = _task(w).milestone
+    return lambda: plans.milestone_update(milestone=milestone, actor=w.owner, title="Zed").room
+
+
+@case(plans.milestone_delete, MOVES)
+def _(w):
+    def call():
+        plans.milestone_delete(milestone=_task(w).milestone, actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(plans.milestone_move, MOVES)
+def _(w):
+    second = MilestoneFactory(room=w.room_a1)
+
+    def call():
+        plans.milestone_move(milestone=second, direction="up", actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(plans.task_create, MOVES)
+def _(w):
+    milestone = _task(w).milestone
+    return lambda: plans.task_create(milestone=milestone, actor=w.owner, title="Zed").room
+
+
+@case(plans.task_update, MOVES)
+def _(w):
+    task = _task(w)
+    fields = {"description": "", "owner": None, "due_date": None, "is_internal": False}
+    return lambda: (
+        plans.task_update(task=task, actor=w.owner, title="Zed", status="blocked", **fields).room
+    )
+
+
+@case(plans.task_set_done, MOVES)
+def _(w):
+    task = _task(w)
+    return lambda: plans.task_set_done(task=task, done=True, actor=w.owner).room
+
+
+@case(plans.task_delete, MOVES)
+def _(w):
+    def call():
+        plans.task_delete(task=_task(w), actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(plans.task_move, MOVES)
+def _(w):
+    second = TaskFactory(milestone=_task(w).milestone)
+
+    def call():
+        plans.task_move(task=second, direction="up", actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(plans.comment_create, MOVES)
+def _(w):
+    return lambda: plans.comment_create(room=w.room_a1, actor=w.owner, body="Zed").room
+
+
+@case(stakeholders.stakeholder_add_buyer, MOVES)
+def _(w):
+    return lambda: (
+        stakeholders.stakeholder_add_buyer(room=w.room_a1, actor=w.owner, name="Zed").room
+    )
+
+
+@case(stakeholders.colleague_add, MOVES)
+def _(w):
+    email = "zed@buyer-a1.example"
+    return lambda: (
+        stakeholders.colleague_add(room=w.room_a1, actor=w.buyer, name="Zed", email=email).room
+    )
+
+
+@case(stakeholders.stakeholder_add_seller, MOVES)
+def _(w):
+    member = w.membership(w.rep)
+    return lambda: (
+        stakeholders.stakeholder_add_seller(room=w.room_a1, actor=w.owner, member=member).room
+    )
+
+
+@case(stakeholders.stakeholder_update, MOVES)
+def _(w):
+    bea = _bea(w)
+    return lambda: (
+        stakeholders.stakeholder_update(
+            stakeholder=bea, actor=w.owner, name="Zed", email=bea.email, title="", role=""
+        ).room
+    )
+
+
+@case(stakeholders.stakeholder_remove, MOVES)
+def _(w):
+    def call():
+        stakeholders.stakeholder_remove(stakeholder=_bea(w), actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(stakeholders.stakeholder_move, MOVES)
+def _(w):
+    rex = w.room_a1.stakeholders.get(email="rex@buyer-a1.example")
+
+    def call():
+        stakeholders.stakeholder_move(stakeholder=rex, direction="up", actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(stakeholders.buyer_invite, MOVES)
+def _(w):
+    return lambda: stakeholders.buyer_invite(stakeholder=_bea(w), actor=w.owner).stakeholder.room
+
+
+@case(stakeholders.buyer_revoke, MOVES)
+def _(w):
+    def call():
+        stakeholders.buyer_revoke(stakeholder=_bea(w), actor=w.owner)
+        return w.room_a1
+
+    return call
+
+
+@case(stakeholders.buyer_link_redeem, MOVES)
+def _(w):
+    _, token = stakeholders.buyer_link_create(stakeholder=_bea(w), actor=w.owner)
+    return lambda: stakeholders.buyer_link_redeem(token=token).stakeholder.room
+
+
+@case(stakeholders.buyer_link_create, QUIET)
+def _(w):
+    # The page shows a buyer's access state, which a new link leaves alone, never their links.
+    return lambda: stakeholders.buyer_link_create(stakeholder=_bea(w), actor=w.owner)
+
+
+@case(stakeholders.buyer_link_url, QUIET)
+def _(w):
+    return lambda: stakeholders.buyer_link_url("zed")
+
+
+@case(stakeholders.buyer_link_find, QUIET)
+def _(w):
+    return lambda: stakeholders.buyer_link_find("zed")
+
+
+@case(stakeholders.buyer_links_request, QUIET)
+def _(w):
+    return lambda: stakeholders.buyer_links_request(email="bea@buyer-a1.example")
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.mark.parametrize("service", domain_services())
+def test_every_domain_service_that_changes_the_page_moves_the_version(world, service):
+    """The check walks the services instead of trusting a list, and runs each one.
+
+    A new public function in a domain services module (or a new services module) fails here
+    until it is put in CASES with a case that runs it, as pretix's permission matrix fails on
+    a URL nobody classified. Classified as changing the page, it must move the room's version;
+    classified as not changing it, the SQL it ran must write no table the page is built from,
+    so that "it shows nothing" is checked, not taken on trust. A signal on save would miss
+    ``.update()`` and bulk writes (and STYLE.md keeps business logic out of signals); a
+    database trigger would be invisible in the code and written once per database.
+    """
+    if service not in CASES:
+        pytest.fail(f"{service} is new: classify it in CASES, with a case that runs it")
+    expected, case = CASES[service]
+    call = case(world)
+    versions = dict(Room.objects.values_list("pk", "content_version"))
+    with CaptureQueriesContext(connection) as queries:
+        room = call()
+    if expected == MOVES:
+        room = Room.objects.get(pk=room.pk)
+        assert room.content_version > versions.get(room.pk, 0)
+    elif expected == GONE:
+        assert not Room.objects.filter(pk=room.pk).exists()
+    else:
+        written = {m[1] for q in queries.captured_queries if (m := WRITE.match(q["sql"]))}
+        assert not written & PAGE_TABLES
+        assert dict(Room.objects.values_list("pk", "content_version")) == versions
+
+
+def test_every_case_is_of_a_service_that_exists():
+    assert set(CASES) <= set(domain_services())
+
+
+def test_a_recorded_event_moves_the_version(world):
+    room = world.room_a1
+    before = room.content_version
+    event_record(room=room, actor=world.owner, kind="x", summary="zedded", side="seller")
+    room.refresh_from_db()
+    assert room.content_version == before + 1
