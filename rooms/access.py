@@ -79,6 +79,12 @@ class RoomAccess:
         if not self.is_seller:
             raise PermissionDenied("Only the seller's team can do this.")
 
+    def require_internal_allowed(self, is_internal: bool) -> None:
+        """403 for a buyer who marks something internal: only sellers keep things from buyers,
+        and a buyer never writes what they could not read back."""
+        if is_internal and not self.is_seller:
+            raise PermissionDenied("Only the seller's team can mark something internal.")
+
     def can_edit_task(self, task: Task) -> bool:
         """Sellers edit every task; buyers those on the buyer's side."""
         return self.is_seller or (task.side == Side.BUYER and not task.is_internal)
@@ -140,6 +146,16 @@ def get_room_access(
     if template is not None:
         rooms = rooms.filter(is_template=template)
     room = get_object_or_404(rooms, public_id=room_id)
+    access = room_access_for(cast(User, user), room)
+    if access.membership is not None:
+        select_organisation(request, access.membership)
+    return access
+
+
+def room_access_for(user: User, room: Room) -> RoomAccess:
+    """The person's access to ``room`` by the rules above (404 if none): get_room_access's
+    core, for code that acts for someone without a request (the demo seed, the benchmark,
+    tests), so that the services' rules apply to them too."""
     membership = (
         Membership.objects.select_related("organisation", "user")
         .filter(organisation_id=room.organisation_id, user=user)
@@ -150,7 +166,6 @@ def get_room_access(
             room.owner_id == user.pk or room.seller_team.filter(pk=user.pk).exists()
         ):
             raise Http404
-        select_organisation(request, membership)
         return RoomAccess(room=room, user=membership.user, membership=membership)
     if not room.is_template:
         # A buyer: only while they are an active stakeholder of this very room. Revoking or
@@ -159,7 +174,7 @@ def get_room_access(
             room=room, user=user, side=Side.BUYER, access_state=AccessState.ACTIVE
         ).first()
         if buyer is not None:
-            return RoomAccess(room=room, user=cast(User, user), buyer=buyer)
+            return RoomAccess(room=room, user=user, buyer=buyer)
     raise Http404
 
 

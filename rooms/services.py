@@ -12,6 +12,7 @@ from analytics.services import event_record
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Task
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
+from rooms.access import RoomAccess
 from rooms.markdown import render_markdown
 from rooms.models import Direction, Room, Stage
 from stakeholders.models import BuyingRole, Side, Stakeholder
@@ -126,7 +127,10 @@ def _render_markdown_fields(room: Room) -> None:
 
 
 @transaction.atomic
-def room_update_details(*, room: Room, actor: User, **changes: Any) -> Room:
+def room_update_details(*, by: RoomAccess, **changes: Any) -> Room:
+    """Changes the details given and leaves the rest (sellers)."""
+    by.require_seller()
+    room = by.room
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"Not room details: {sorted(unknown)}")
@@ -142,12 +146,20 @@ def room_update_details(*, room: Room, actor: User, **changes: Any) -> Room:
     _render_markdown_fields(room)
     room.full_clean(exclude=["owner", "organisation"])
     room.save()
-    event_record(room=room, actor=actor, kind="room.updated", summary="updated the room's details")
+    event_record(
+        room=room,
+        actor=by.user,
+        side=by.audience,
+        kind="room.updated",
+        summary="updated the room's details",
+    )
     return room
 
 
 @transaction.atomic
-def room_set_stage(*, room: Room, stage: str, actor: User, lost_reason: str = "") -> Room:
+def room_set_stage(*, by: RoomAccess, stage: str, lost_reason: str = "") -> Room:
+    by.require_seller()
+    room = by.room
     if room.is_template:
         raise ValidationError("A template has no stage.")
     if stage not in Stage.values:
@@ -162,7 +174,14 @@ def room_set_stage(*, room: Room, stage: str, actor: User, lost_reason: str = ""
     summary = f"marked the room {room.get_stage_display().lower()}"
     if stage == Stage.LOST:
         summary += f": {lost_reason}"
-    event_record(room=room, actor=actor, kind="room.stage_changed", summary=summary, stage=stage)
+    event_record(
+        room=room,
+        actor=by.user,
+        side=by.audience,
+        kind="room.stage_changed",
+        summary=summary,
+        stage=stage,
+    )
     return room
 
 
@@ -212,8 +231,10 @@ def template_spec_from_room(room: Room) -> TemplateSpec:
 
 
 @transaction.atomic
-def room_save_as_template(*, room: Room, name: str, actor: User, description: str = "") -> Room:
+def room_save_as_template(*, by: RoomAccess, name: str, description: str = "") -> Room:
     """Copy a room's plan (not its people, comments or activity) into a new template."""
+    by.require_seller()
+    room = by.room
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the template a name."})
@@ -223,7 +244,7 @@ def room_save_as_template(*, room: Room, name: str, actor: User, description: st
         is_template=True,
         name=name,
         description=description.strip(),
-        owner=actor,
+        owner=by.user,
         target_date=room.target_date,
         start_date=room.start_date,
         direction=room.direction,
@@ -231,7 +252,8 @@ def room_save_as_template(*, room: Room, name: str, actor: User, description: st
     _plan_apply(template, spec, template.anchor_date, seller=None)
     event_record(
         room=room,
-        actor=actor,
+        actor=by.user,
+        side=by.audience,
         kind="room.saved_as_template",
         summary=f"saved the plan as the template “{name}”",
         is_internal=True,
@@ -240,7 +262,10 @@ def room_save_as_template(*, room: Room, name: str, actor: User, description: st
 
 
 @transaction.atomic
-def template_delete(*, template: Room, actor: User) -> None:
+def template_delete(*, by: RoomAccess) -> None:
+    """Delete the template ``by`` reaches (its sellers)."""
+    by.require_seller()
+    template = by.room
     if not template.is_template:
         raise ValidationError("Only a template can be deleted; archive a room instead.")
     template.delete()

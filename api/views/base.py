@@ -20,7 +20,6 @@ from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import User
 from api.serializers import MoveWriteSerializer
-from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access
 
 
@@ -75,8 +74,8 @@ class RoomViewSet(ApiViewSet):
         """Up or down among its siblings: sellers only, checked first, as in the browser."""
         self.access.require_seller()
         thing = get(object_id)
-        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveWriteSerializer))))
-        move(**{name: thing}, direction=cleaned["direction"], actor=self.user)
+        direction = self.input(MoveWriteSerializer)["direction"]
+        move(**{name: thing}, direction=direction, by=self.access)
         return Response(self.get_serializer(thing).data)
 
     @cached_property

@@ -153,7 +153,7 @@ class RoomsViewSet(ApiViewSet):
         form = RoomDetailsForm(instance=room)
         current = {name: getattr(room, name) for name in form.fields}
         form = RoomDetailsForm(form_data({**current, **data}), instance=room)
-        room_update_details(room=room, actor=self.user, **form_cleaned(form))
+        room_update_details(by=access, **form_cleaned(form))
         return Response(RoomSerializer(room, context={"access": access}).data)
 
     @extend_schema(summary="A room's dashboard figures (sellers)", responses=RoomFiguresSerializer)
@@ -192,7 +192,7 @@ class RoomsViewSet(ApiViewSet):
     def stage(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request, room_id)
         cleaned = form_cleaned(StageForm(form_data(self.input(StageWriteSerializer))))
-        room_set_stage(room=access.room, actor=self.user, **cleaned)
+        room_set_stage(by=access, **cleaned)
         return Response(RoomSerializer(access.room, context={"access": access}).data)
 
     @extend_schema(
@@ -205,7 +205,7 @@ class RoomsViewSet(ApiViewSet):
         cleaned = form_cleaned(
             SaveAsTemplateForm(form_data(self.input(TemplateFromRoomSerializer)))
         )
-        template = room_save_as_template(room=access.room, actor=self.user, **cleaned)
+        template = room_save_as_template(by=access, **cleaned)
         data = TemplateSerializer(template_from_room(template)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -294,7 +294,7 @@ class TemplatesViewSet(ApiViewSet):
             raise Http404 from None  # a built-in template is nobody's to delete
         access = get_room_access(request, room_id, template=True)
         access.require_seller()
-        template_delete(template=access.room, actor=self.user)
+        template_delete(by=access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

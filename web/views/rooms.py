@@ -141,7 +141,7 @@ def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     form = RoomDetailsForm(request.POST if request.method == "POST" else None, instance=room)
     if request.method == "POST" and form.is_valid():
         try:
-            room_update_details(room=room, actor=request.user, **form.cleaned_data)
+            room_update_details(by=access, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -159,12 +159,7 @@ def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     form = StageForm(request.POST)
     if form.is_valid():
         try:
-            room_set_stage(
-                room=access.room,
-                stage=form.cleaned_data["stage"],
-                lost_reason=form.cleaned_data["lost_reason"],
-                actor=request.user,
-            )
+            room_set_stage(by=access, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -180,7 +175,7 @@ def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpRes
     access = get_room_access_for_seller(request, room_id)
     form = SaveAsTemplateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        template = room_save_as_template(room=access.room, actor=request.user, **form.cleaned_data)
+        template = room_save_as_template(by=access, **form.cleaned_data)
         messages.success(request, f"Saved as the template “{template.name}”.")
         return redirect("template_detail", room_id=template.public_id)
     status = 422 if form.errors else 200
@@ -212,6 +207,6 @@ def template_delete_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = get_room_access(request, room_id, template=True)
     access.require_seller()
     name = access.room.name
-    template_delete(template=access.room, actor=request.user)
+    template_delete(by=access)
     messages.success(request, f"The template “{name}” was deleted.")
     return redirect("template_list")

@@ -13,6 +13,7 @@ from analytics.rollups import rollup_rebuild
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Task
 from plans.services import comment_create, task_set_done
+from rooms.access import room_access_for
 from rooms.models import Room
 from rooms.services import room_create, room_update_details
 from stakeholders.models import AccessState, Stakeholder
@@ -82,9 +83,9 @@ class Command(BaseCommand):
             target_date=today + timedelta(days=90),
             template=BUILTIN_TEMPLATES["enterprise"],
         )
+        as_rep = room_access_for(rep.user, globex)
         room_update_details(
-            room=globex,
-            actor=rep.user,
+            by=as_rep,
             accent_colour="#0f766e",
             deal_value=Decimal("84000"),
             currency="USD",
@@ -101,17 +102,14 @@ class Command(BaseCommand):
             ("Frank Grimes", "frank@globex.example", "VP Sales Operations", "champion"),
             ("Mindy Simmons", "mindy@globex.example", "IT Security Lead", "security"),
         ]:
-            stakeholder_add_buyer(
-                room=globex, actor=rep.user, name=name, email=email, title=title, role=role
-            )
-        stakeholder_add_seller(room=globex, actor=rep.user, member=admin)
+            stakeholder_add_buyer(by=as_rep, name=name, email=email, title=title, role=role)
+        stakeholder_add_seller(by=as_rep, member=admin)
         champion = globex.stakeholders.get(email="frank@globex.example")
-        buyer_invite(stakeholder=champion, actor=rep.user)  # the email lands in var/mail/
+        buyer_invite(stakeholder=champion, by=as_rep)  # the email lands in var/mail/
         for task in globex.tasks.order_by("due_date")[:6]:
-            task_set_done(task=task, done=True, actor=rep.user)
+            task_set_done(task=task, done=True, by=as_rep)
         comment_create(
-            room=globex,
-            actor=rep.user,
+            by=as_rep,
             body="Welcome, Globex team! This is our shared plan to go-live. Shout if a date is "
             "off.",
         )
@@ -168,15 +166,15 @@ class DemoHistory:
             umbrella, "Alice Abernathy", "alice@umbrella.example", "champion", rep
         )
         self._visits(umbrella, *umbrella_buyer, chance=0.35, quiet_after=18)
+        as_rep = room_access_for(rep, initech)
         initech_buyer = stakeholder_add_buyer(
-            room=initech,
-            actor=rep,
+            by=as_rep,
             name="Peter Gibbons",
             email="peter@initech.example",
             title="Product Manager",
             role="champion",
         )
-        buyer_invite(stakeholder=initech_buyer, actor=rep)
+        buyer_invite(stakeholder=initech_buyer, by=as_rep)
         Stakeholder.objects.filter(pk=initech_buyer.pk).update(
             invited_at=self.now - timedelta(days=10)
         )
@@ -201,8 +199,9 @@ class DemoHistory:
         Room.objects.filter(pk=room.pk).update(start_date=self.today - timedelta(days=days_ago))
         room.refresh_from_db()
         todo = room.tasks.exclude(status="done").order_by("due_date", "pk")
+        as_owner = room_access_for(room.owner, room)
         for task in list(todo[:completions]):
-            task_set_done(task=task, done=True, actor=room.owner)
+            task_set_done(task=task, done=True, by=as_owner)
         done = list(room.tasks.filter(status="done").order_by("due_date", "pk"))
         for i, task in enumerate(done):
             days = days_ago - 3 - (i * (days_ago - 4)) // max(1, len(done))
@@ -220,15 +219,15 @@ class DemoHistory:
     def _buyer(
         self, room: Room, name: str, email: str, role: str, actor: User
     ) -> tuple[Stakeholder, User]:
-        stakeholder = stakeholder_add_buyer(
-            room=room, actor=actor, name=name, email=email, role=role
-        )
+        by = room_access_for(actor, room)
+        stakeholder = stakeholder_add_buyer(by=by, name=name, email=email, role=role)
         return self._activate(stakeholder)
 
     def _activate(self, stakeholder: Stakeholder) -> tuple[Stakeholder, User]:
         """The buyer opened their link once (the link's own rules make their user)."""
         if stakeholder.access_state == AccessState.NOT_INVITED:
-            buyer_invite(stakeholder=stakeholder, actor=stakeholder.room.owner)
+            room = stakeholder.room
+            buyer_invite(stakeholder=stakeholder, by=room_access_for(room.owner, room))
         _link, token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
         redemption = buyer_link_redeem(token=token)
         assert redemption is not None  # noqa: S101 - a fresh link always redeems
