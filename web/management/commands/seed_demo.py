@@ -160,10 +160,10 @@ class DemoHistory:
         for stakeholder, user in globex_buyers:
             quiet_after = 15 if stakeholder.email == "mindy@globex.example" else 0
             self._visits(globex, stakeholder, user, pace.get(stakeholder.email, 0.3), quiet_after)
-        acme_buyer = self._buyer(acme, "Wile Coyote", "wile@acme.example", "champion", rep)
+        acme_buyer = self._buyer(acme, "Wile Coyote", "wile@acme.example", "champion")
         self._visits(acme, *acme_buyer, chance=0.2)
         umbrella_buyer = self._buyer(
-            umbrella, "Alice Abernathy", "alice@umbrella.example", "champion", rep
+            umbrella, "Alice Abernathy", "alice@umbrella.example", "champion"
         )
         self._visits(umbrella, *umbrella_buyer, chance=0.35, quiet_after=18)
         as_rep = room_access_for(rep, initech)
@@ -216,10 +216,9 @@ class DemoHistory:
             for stakeholder in room.stakeholders.filter(side="buyer").order_by("pk")
         ]
 
-    def _buyer(
-        self, room: Room, name: str, email: str, role: str, actor: User
-    ) -> tuple[Stakeholder, User]:
-        by = room_access_for(actor, room)
+    def _buyer(self, room: Room, name: str, email: str, role: str) -> tuple[Stakeholder, User]:
+        # Added by the room's owner: the rep who owns Globex cannot reach the others' rooms.
+        by = room_access_for(room.owner, room)
         stakeholder = stakeholder_add_buyer(by=by, name=name, email=email, role=role)
         return self._activate(stakeholder)
 
