@@ -1,5 +1,6 @@
 """Writes to rooms and templates. Each service is one transaction and records its event."""
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from plans.models import Milestone, Task
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
 from rooms.access import RoomAccess
 from rooms.markdown import render_markdown
-from rooms.models import Direction, Room, Stage
+from rooms.models import BuyerInvites, Direction, Room, Stage
 from stakeholders.models import BuyingRole, Side, Stakeholder
 
 # What a seller may change about a room (a template: its name and description too), in the
@@ -35,6 +36,9 @@ DETAIL_FIELDS = (
     "buyer_invites",
     "buyer_domains",
 )
+# A template has no buyer: these are a room's only.
+ROOM_ONLY_FIELDS = ("buyer_company", "buyer_invites", "buyer_domains")
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 def _seller_stakeholder(room: Room, user: User, position: int = 0) -> Stakeholder:
@@ -121,6 +125,21 @@ def room_create(
     return room
 
 
+def _check_buyer_invites(room: Room, changes: dict[str, Any]) -> None:
+    """The domains a buyer may invite colleagues from: a clean list, and one at least when the
+    room allows those domains only."""
+    if "buyer_domains" in changes:
+        domains = [d.strip().lower().lstrip("@") for d in changes["buyer_domains"].split(",")]
+        domains = [d for d in domains if d]
+        bad = [d for d in domains if not DOMAIN.fullmatch(d)]
+        if bad:
+            raise ValidationError({"buyer_domains": f"Not a domain: {', '.join(bad)}"})
+        changes["buyer_domains"] = ", ".join(domains)
+    invites = changes.get("buyer_invites", room.buyer_invites)
+    if invites == BuyerInvites.DOMAINS and not changes.get("buyer_domains", room.buyer_domains):
+        raise ValidationError({"buyer_domains": "Name at least one domain, e.g. globex.com."})
+
+
 def _render_markdown_fields(room: Room) -> None:
     room.value_summary_html = render_markdown(room.value_summary)
     room.success_criteria_html = render_markdown(room.success_criteria)
@@ -134,6 +153,10 @@ def room_update_details(*, by: RoomAccess, **changes: Any) -> Room:
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"Not room details: {sorted(unknown)}")
+    if room.is_template:
+        changes = {k: v for k, v in changes.items() if k not in ROOM_ONLY_FIELDS}
+    else:
+        _check_buyer_invites(room, changes)
     if room.is_template and not (changes.get("name", room.name) or "").strip():
         raise ValidationError({"name": "Give the template a name."})
     if (

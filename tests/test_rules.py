@@ -199,3 +199,20 @@ def test_a_seller_may_mark_things_internal(world, as_seller):
     note = comment_create(by=as_seller, body="Margins", is_internal=True)
     assert link.is_internal and note.is_internal
     assert set(Event.objects.values_list("actor_side", flat=True)) == {"seller"}
+
+
+def test_a_partial_room_update_through_the_api_changes_only_what_is_given(world):
+    room = world.room_a1
+    seller = client_for(world, "owner")
+    before = (room.buyer_company, room.target_date)
+    response = seller.patch(api(room, ""), {"business_goal": "Go live"}, format="json")
+    assert response.status_code == 200
+    room.refresh_from_db()
+    assert (room.business_goal, (room.buyer_company, room.target_date)) == ("Go live", before)
+    response = seller.patch(api(room, ""), {"buyer_invites": "domains"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"buyer_domains": ["Name at least one domain, e.g. globex.com."]}
+    body = {"buyer_invites": "domains", "buyer_domains": "@Globex.com, globex.co.uk"}
+    assert seller.patch(api(room, ""), body, format="json").status_code == 200
+    room.refresh_from_db()
+    assert room.allowed_buyer_domains == ["globex.com", "globex.co.uk"]

@@ -1,5 +1,7 @@
 """What every endpoint shares: one transaction per write, the room reached through
-rooms.access, input checked by the browser's own forms."""
+rooms.access. Input is parsed by api.serializers; who may set what is the services' rule. A few
+endpoints still parse with a browser form where it normalises more than a serializer would (a
+link without its scheme, a room's template choice): form_cleaned turns its errors into the API's."""
 
 from collections.abc import Callable
 from datetime import date
