@@ -117,10 +117,10 @@ class TasksViewSet(RoomViewSet):
         if "milestone" in fields:
             fields["milestone"] = self._milestone(fields["milestone"])
         if fields.get("owner") is not None:
-            owner = self.access.room.stakeholders.filter(public_id=fields["owner"]).first()
-            if owner is None:
-                raise ValidationError({"owner": "Choose someone in this room."})
-            fields["owner"] = owner
+            try:
+                fields["owner"] = self.access.get_stakeholder(fields["owner"])
+            except Http404:
+                raise ValidationError({"owner": "Choose someone in this room."}) from None
         return fields
 
     @extend_schema(summary="A room's tasks")
