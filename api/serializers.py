@@ -1,7 +1,7 @@
-"""What the API reads and writes. Input serializers check JSON types and refuse unknown fields;
-the rules (lengths, choices, who may pick which owner…) are the browser's forms' and services',
-applied by the views. Output serializers say what each field is; the fields only sellers
-receive start their description with ``schema.SELLER_ONLY``."""
+"""What the API reads and writes. Input serializers parse: JSON types, lengths, choices, and
+unknown fields refused; the rules (who may set what, which owner, what may be internal…) are the
+services', the same for the API as for the browser. Output serializers say what each field is;
+the fields only sellers receive start their description with ``schema.SELLER_ONLY``."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -97,7 +97,7 @@ class TemplateFromRoomSerializer(Strict):
 
 class StakeholderWriteSerializer(Strict):
     name = serializers.CharField(max_length=150, help_text="The person's name.")
-    email = serializers.CharField(
+    email = serializers.EmailField(
         max_length=254, required=False, allow_blank=True, help_text="Their email address."
     )
     title = text("Their job title.", 150, required=False)

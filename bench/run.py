@@ -73,6 +73,7 @@ from accounts.services import organisation_create, user_create_verified
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Task
 from plans.services import comment_create, task_create, task_set_done
+from rooms.access import room_access_for
 from rooms.models import Room
 from rooms.services import room_create
 from stakeholders.services import stakeholder_add_buyer
@@ -88,19 +89,20 @@ if room is None:
     room = room_create(membership=membership, buyer_company="Bench Buyer",
                        target_date=datetime.date.today() + datetime.timedelta(days=120),
                        template=BUILTIN_TEMPLATES["enterprise"])
-    buyers = [stakeholder_add_buyer(room=room, actor=user, name=f"Buyer {i}", email=f"b{i}@buyer.example",
+    by = room_access_for(user, room)
+    buyers = [stakeholder_add_buyer(by=by, name=f"Buyer {i}", email=f"b{i}@buyer.example",
                                     title="Director", role="other") for i in range(11)]
     milestones = list(room.milestones.all())
     i = 0
     while room.tasks.count() < 60:
-        task_create(milestone=milestones[i % len(milestones)], actor=user, title=f"Extra task {i}",
+        task_create(milestone=milestones[i % len(milestones)], by=by, title=f"Extra task {i}",
                     owner=buyers[i % len(buyers)], due_date=datetime.date.today() + datetime.timedelta(days=i))
         i += 1
     for task in list(room.tasks.all()[:20]):
-        task_set_done(task=task, done=True, actor=user)
+        task_set_done(task=task, done=True, by=by)
     for task in list(room.tasks.all()[:10]):
-        comment_create(room=room, actor=user, body="Looks good to us.", task=task)
-    comment_create(room=room, actor=user, body="Welcome to the room!")
+        comment_create(by=by, body="Looks good to us.", task=task)
+    comment_create(by=by, body="Welcome to the room!")
 assert room.tasks.count() == 60 and room.stakeholders.count() == 12
 client = Client()
 client.force_login(user)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Side
-from activity.kinds import VIEW_KINDS
+from activity.kinds import VIEW_KINDS, EventKind
 from activity.models import Event
 from notifications.reminders import morning_day, sweep_lock, zone_of
 from outbox.models import Kind, OutboundEmail
@@ -26,7 +26,7 @@ from outbox.services import email_queue
 from plans.models import Status, Task
 from rooms.models import LIVE_STAGES, Room
 
-TICK, COMMENT = "task.completed", "comment.created"
+TICK, COMMENT = EventKind.TASK_COMPLETED, EventKind.COMMENT_CREATED
 
 
 @dataclass

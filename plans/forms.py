@@ -1,6 +1,7 @@
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from accounts.models import Side
 from plans.models import Milestone, Status, Task
@@ -19,7 +20,11 @@ class MilestoneForm(forms.ModelForm):
 
 
 class TaskForm(forms.ModelForm):
-    """Owner choices are the room's stakeholders; "side:buyer"/"side:seller" leave it open."""
+    """Owner choices are the room's stakeholders; "side:buyer"/"side:seller" leave it open.
+
+    The form reads what was posted; who may set what is plans.services' business. A buyer is
+    offered their own side only, but any of the room's people parses, and the service refuses
+    what a buyer may not choose (and the internal box, which their page does not show)."""
 
     owner_choice = forms.ChoiceField(label="Owner", required=False)
 
@@ -36,24 +41,18 @@ class TaskForm(forms.ModelForm):
         self, *args, stakeholders: list[Stakeholder], milestones=None, for_buyer=False, **kwargs
     ):
         super().__init__(*args, **kwargs)
-        if for_buyer:
-            # A buyer gives work to their own side only, and nothing they write is internal.
-            stakeholders = [s for s in stakeholders if s.side == Side.BUYER]
-            del self.fields["is_internal"]
-        self.for_buyer = for_buyer
         self.stakeholders = {str(s.public_id): s for s in stakeholders}
-        sides = (
-            [("side:buyer", "Someone on our side")]
-            if for_buyer
-            else [
-                ("side:seller", "Someone on our side"),
-                ("side:buyer", "Someone at the buyer"),
-            ]
-        )
-        cast(forms.ChoiceField, self.fields["owner_choice"]).choices = sides + [
+        ours = [("side:seller", "Someone on our side"), ("side:buyer", "Someone at the buyer")]
+        people = [
             (key, f"{s.name} ({s.get_side_display().lower()})")
             for key, s in self.stakeholders.items()
         ]
+        owner_field = cast(forms.ChoiceField, self.fields["owner_choice"])
+        owner_field.choices = ours + people  # what parses
+        if for_buyer:  # what a buyer is offered: their own side
+            owner_field.widget.choices = [("side:buyer", "Someone on our side")] + [
+                (key, label) for key, label in people if self.stakeholders[key].side == Side.BUYER
+            ]
         self.initial.setdefault("owner_choice", "side:buyer" if for_buyer else "side:seller")
         if self.instance.pk:
             self.initial["owner_choice"] = (
@@ -70,17 +69,29 @@ class TaskForm(forms.ModelForm):
             milestone_field.empty_label = None
             cast(forms.ChoiceField, self.fields["status"]).choices = Status.choices
 
-    def clean_owner_choice(self):
-        value = self.cleaned_data.get("owner_choice") or "side:seller"
+    def clean_owner_choice(self) -> tuple[Stakeholder | None, str | None]:
+        """(owner, None) for a person, (None, side) for a side, (None, None) if left empty."""
+        value = self.cleaned_data.get("owner_choice")
+        if not value:
+            return (None, None)
         if value.startswith("side:"):
-            side = value.removeprefix("side:")
-            if side not in Side.values or (self.for_buyer and side != Side.BUYER):
-                raise forms.ValidationError("Choose an owner from the list.")
-            return (None, side)
-        if value not in self.stakeholders:
-            raise forms.ValidationError("Choose an owner from the list.")
-        owner = self.stakeholders[value]
-        return (owner, owner.side)
+            return (None, value.removeprefix("side:"))
+        return (self.stakeholders[value], None)
+
+    def task_fields(self) -> dict:
+        """The cleaned data as plans.services' task_create/task_update take them."""
+        data = dict(self.cleaned_data)
+        owner, side = data.pop("owner_choice")
+        return data | {"owner": owner} | ({"side": side} if side else {})
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """A service's refusal, shown by the field it is about (owner and side: the owner)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            name = "owner_choice" if name in ("owner", "side") else name
+            self.add_error(name if name in self.fields else None, errors)
 
 
 class CommentForm(forms.Form):

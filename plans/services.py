@@ -1,29 +1,67 @@
-"""Writes to milestones, tasks and comments. One transaction each, each records its event."""
+"""Writes to milestones, tasks and comments. One transaction each, each records its event.
+
+Every service takes ``by``, the acting person's access to the room (rooms.access), and holds
+the rules of who may do and set what: the seller's team changes anything; a buyer adds, changes,
+ticks and reopens tasks on the buyer's side, gives them to people on that side only, and marks
+nothing internal. The pages and the API pass on what was sent and show what is refused: the
+same rule, the same answer (403 for what the person may not do, 400/422 for a bad value).
+"""
 
 from datetime import date
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Side, User
+from activity.kinds import EventKind
 from plans.models import Comment, Milestone, Status, Task
-from rooms.events import event_record
-from rooms.models import Room
+from rooms.access import RoomAccess
+from rooms.events import event_record_by
 from rooms.ordering import move, next_position
 from rooms.versioning import room_touch
 from stakeholders.models import Stakeholder
 
 
-def _check_owner(room: Room, owner: Stakeholder | None) -> None:
-    if owner is not None and owner.room_id != room.pk:
+class MilestoneChanges(TypedDict, total=False):
+    title: str
+    description: str
+    target_date: date | None
+
+
+class TaskChanges(TypedDict, total=False):
+    title: str
+    description: str
+    owner: Stakeholder | None
+    side: str
+    due_date: date | None
+    status: str
+    is_internal: bool
+    milestone: Milestone
+
+
+def _owner_side(by: RoomAccess, owner: Stakeholder | None, side: str) -> str:
+    """The side a task is on: its owner's, or ``side`` while it has none. A buyer gives work to
+    their own side only."""
+    if owner is not None and owner.room_id != by.room.pk:
         raise ValidationError({"owner": "Choose someone in this room."})
+    side = owner.side if owner is not None else side
+    if side not in Side.values:
+        raise ValidationError({"side": f"“{side}” is not a side."})
+    if not by.is_seller and side != Side.BUYER:
+        raise ValidationError(
+            {"owner": "Choose someone on your side: the seller's team plans its own work."}
+        )
+    return side
 
 
 @transaction.atomic
 def milestone_create(
-    *, room: Room, actor: User, title: str, description: str = "", target_date: date | None = None
+    *, by: RoomAccess, title: str, description: str = "", target_date: date | None = None
 ) -> Milestone:
+    by.require_seller()
+    room = by.room
     milestone = Milestone.objects.create(
         organisation_id=room.organisation_id,
         room=room,
@@ -32,47 +70,43 @@ def milestone_create(
         target_date=target_date,
         position=next_position(room.milestones.all()),
     )
-    event_record(
-        room=room, actor=actor, kind="milestone.created", summary=f"added the milestone “{title}”"
-    )
+    event_record_by(by, EventKind.MILESTONE_CREATED, f"added the milestone “{title}”")
     return milestone
 
 
 @transaction.atomic
 def milestone_update(
-    *,
-    milestone: Milestone,
-    actor: User,
-    title: str,
-    description: str = "",
-    target_date: date | None = None,
+    *, milestone: Milestone, by: RoomAccess, **changes: Unpack[MilestoneChanges]
 ) -> Milestone:
-    milestone.title = title.strip()
-    milestone.description = description.strip()
-    milestone.target_date = target_date
+    """Changes what is given and leaves the rest."""
+    by.require_seller()
+    by.check_in_room(milestone.room_id)
+    if "title" in changes:
+        milestone.title = changes["title"].strip()
+    if "description" in changes:
+        milestone.description = changes["description"].strip()
+    if "target_date" in changes:
+        milestone.target_date = changes["target_date"]
     milestone.save(update_fields=["title", "description", "target_date"])
-    event_record(
-        room=milestone.room,
-        actor=actor,
-        kind="milestone.updated",
-        summary=f"updated the milestone “{milestone.title}”",
-    )
+    event_record_by(by, EventKind.MILESTONE_UPDATED, f"updated the milestone “{milestone.title}”")
     return milestone
 
 
 @transaction.atomic
-def milestone_delete(*, milestone: Milestone, actor: User) -> None:
-    room, title = milestone.room, milestone.title
+def milestone_delete(*, milestone: Milestone, by: RoomAccess) -> None:
+    by.require_seller()
+    by.check_in_room(milestone.room_id)
+    title = milestone.title
     milestone.delete()  # its tasks and their comments go with it
-    event_record(
-        room=room, actor=actor, kind="milestone.deleted", summary=f"deleted the milestone “{title}”"
-    )
+    event_record_by(by, EventKind.MILESTONE_DELETED, f"deleted the milestone “{title}”")
 
 
 @transaction.atomic
-def milestone_move(*, milestone: Milestone, direction: str, actor: User) -> bool:
+def milestone_move(*, milestone: Milestone, direction: str, by: RoomAccess) -> bool:
     """Not worth an event, but the page shows the new order (rooms.versioning)."""
-    moved = move(milestone, milestone.room.milestones.all(), direction)
+    by.require_seller()
+    by.check_in_room(milestone.room_id)
+    moved = move(milestone, by.room.milestones.all(), direction)
     if moved:
         room_touch(milestone.room_id)
     return moved
@@ -82,7 +116,7 @@ def milestone_move(*, milestone: Milestone, direction: str, actor: User) -> bool
 def task_create(
     *,
     milestone: Milestone,
-    actor: User,
+    by: RoomAccess,
     title: str,
     description: str = "",
     owner: Stakeholder | None = None,
@@ -90,8 +124,10 @@ def task_create(
     due_date: date | None = None,
     is_internal: bool = False,
 ) -> Task:
-    room = milestone.room
-    _check_owner(room, owner)
+    """A new task, to do. Without owner or side it is on the side of whoever adds it."""
+    by.check_in_room(milestone.room_id)
+    by.require_internal_allowed(is_internal)
+    room = by.room
     task = Task.objects.create(
         organisation_id=room.organisation_id,
         room=room,
@@ -99,56 +135,46 @@ def task_create(
         title=title.strip(),
         description=description.strip(),
         owner=owner,
-        side=owner.side if owner else (side or "seller"),
+        side=_owner_side(by, owner, side or by.audience),
         due_date=due_date,
         is_internal=is_internal,
         position=next_position(milestone.tasks.all()),
     )
-    event_record(
-        room=room,
-        actor=actor,
-        kind="task.created",
-        summary=f"added the task “{task.title}”",
-        is_internal=is_internal,
-    )
+    event_record_by(by, EventKind.TASK_CREATED, f"added the task “{task.title}”", is_internal)
     return task
 
 
 @transaction.atomic
-def task_update(
-    *,
-    task: Task,
-    actor: User,
-    title: str,
-    description: str,
-    owner: Stakeholder | None,
-    due_date: date | None,
-    status: str,
-    is_internal: bool,
-    milestone: Milestone | None = None,
-    side: str | None = None,
-) -> Task:
-    room = task.room
-    _check_owner(room, owner)
-    if milestone is not None and milestone.room_id != room.pk:
+def task_update(*, task: Task, by: RoomAccess, **changes: Unpack[TaskChanges]) -> Task:
+    """Changes what is given and leaves the rest. An owner brings their side; a side given
+    without an owner leaves the task unassigned on it; an owner taken away leaves the task on
+    the side it was on."""
+    by.check_in_room(task.room_id)
+    by.require_task_editor(task)
+    if "is_internal" in changes:
+        by.require_internal_allowed(changes["is_internal"])
+        task.is_internal = changes["is_internal"]
+    if "owner" in changes or "side" in changes:
+        owner = changes.get("owner")
+        task.side = _owner_side(by, owner, changes.get("side") or task.side)
+        task.owner = owner
+    milestone = changes.get("milestone")
+    if milestone is not None and milestone.room_id != by.room.pk:
         raise ValidationError({"milestone": "Choose a milestone of this room."})
     if milestone is not None and milestone.pk != task.milestone_id:
         task.milestone = milestone
         task.position = next_position(milestone.tasks.all())
-    task.title = title.strip()
-    task.description = description.strip()
-    task.owner = owner
-    task.side = owner.side if owner is not None else (side or task.side)
-    task.due_date = due_date
-    task.is_internal = is_internal
-    _set_status(task, status, actor)
+    if "title" in changes:
+        task.title = changes["title"].strip()
+    if "description" in changes:
+        task.description = changes["description"].strip()
+    if "due_date" in changes:
+        task.due_date = changes["due_date"]
+    if "status" in changes:
+        _set_status(task, changes["status"], by.user)
     task.save()
-    event_record(
-        room=room,
-        actor=actor,
-        kind="task.updated",
-        summary=f"updated the task “{task.title}”",
-        is_internal=is_internal,
+    event_record_by(
+        by, EventKind.TASK_UPDATED, f"updated the task “{task.title}”", task.is_internal
     )
     return task
 
@@ -166,41 +192,36 @@ def _set_status(task: Task, status: str, actor: User) -> None:
 
 
 @transaction.atomic
-def task_set_done(*, task: Task, done: bool, actor: User) -> Task:
+def task_set_done(*, task: Task, done: bool, by: RoomAccess) -> Task:
     """Tick or untick. Unticking goes back to "to do"."""
-    if task.room.is_template:
+    by.check_in_room(task.room_id)
+    by.require_task_editor(task)
+    if by.room.is_template:
         raise ValidationError("A template's tasks are not done or undone: use it for a room.")
     if done == task.is_done:
         return task
-    _set_status(task, Status.DONE if done else Status.TODO, actor)
+    _set_status(task, Status.DONE if done else Status.TODO, by.user)
     task.save(update_fields=["status", "completed_at", "completed_by", "updated_at"])
     verb = "completed" if done else "reopened"
-    event_record(
-        room=task.room,
-        actor=actor,
-        kind="task.completed" if done else "task.reopened",
-        summary=f"{verb} “{task.title}”",
-        is_internal=task.is_internal,
-    )
+    kind = EventKind.TASK_COMPLETED if done else EventKind.TASK_REOPENED
+    event_record_by(by, kind, f"{verb} “{task.title}”", task.is_internal)
     return task
 
 
 @transaction.atomic
-def task_delete(*, task: Task, actor: User) -> None:
-    room, title, internal = task.room, task.title, task.is_internal
+def task_delete(*, task: Task, by: RoomAccess) -> None:
+    by.require_seller()
+    by.check_in_room(task.room_id)
+    title, internal = task.title, task.is_internal
     task.delete()
-    event_record(
-        room=room,
-        actor=actor,
-        kind="task.deleted",
-        summary=f"deleted the task “{title}”",
-        is_internal=internal,
-    )
+    event_record_by(by, EventKind.TASK_DELETED, f"deleted the task “{title}”", internal)
 
 
 @transaction.atomic
-def task_move(*, task: Task, direction: str, actor: User) -> bool:
+def task_move(*, task: Task, direction: str, by: RoomAccess) -> bool:
     """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    by.require_seller()
+    by.check_in_room(task.room_id)
     moved = move(task, task.milestone.tasks.all(), direction)
     if moved:
         room_touch(task.room_id)
@@ -209,8 +230,12 @@ def task_move(*, task: Task, direction: str, actor: User) -> bool:
 
 @transaction.atomic
 def comment_create(
-    *, room: Room, actor: User, body: str, task: Task | None = None, is_internal: bool = False
+    *, by: RoomAccess, body: str, task: Task | None = None, is_internal: bool = False
 ) -> Comment:
+    """A comment in the discussion or on a task. An internal note is the seller's team's: a
+    buyer's is refused (403), never quietly made public."""
+    room = by.room
+    by.require_internal_allowed(is_internal)
     if room.is_template:
         raise ValidationError("A template has no discussion: comment in a room made from it.")
     body = body.strip()
@@ -220,22 +245,22 @@ def comment_create(
         raise ValidationError("That task is not in this room.")
     # A comment on an internal task is internal whatever the box said.
     is_internal = is_internal or bool(task and task.is_internal)
+    by.require_internal_allowed(is_internal)
     comment = Comment.objects.create(
         organisation_id=room.organisation_id,
         room=room,
         task=task,
-        author=actor,
+        author=by.user,
         body=body,
         is_internal=is_internal,
     )
     where = f"on “{task.title}”" if task else "in the discussion"
     # Whoever was @mentioned hears of it from notifications, which subscribes to this event.
-    event_record(
-        room=room,
-        actor=actor,
-        kind="comment.created",
-        summary=f"commented {where}",
-        is_internal=is_internal,
+    event_record_by(
+        by,
+        EventKind.COMMENT_CREATED,
+        f"commented {where}",
+        is_internal,
         comment=str(comment.public_id),
     )
     return comment

@@ -76,10 +76,22 @@ class RoomAccess:
     def is_seller(self) -> bool:
         return self.audience == Side.SELLER
 
+    def check_in_room(self, room_id: int) -> None:
+        """A caller's mistake, not a person's: what a service changes is reached through the
+        access, so it is in the access's room (a ValueError, a 500, if not)."""
+        if room_id != self.room.pk:
+            raise ValueError("Acting on something outside the room of the given access.")
+
     def require_seller(self) -> None:
         """403: the person may see the room but not do this."""
         if not self.is_seller:
             raise PermissionDenied("Only the seller's team can do this.")
+
+    def require_internal_allowed(self, is_internal: bool) -> None:
+        """403 for a buyer who marks something internal: only sellers keep things from buyers,
+        and a buyer never writes what they could not read back."""
+        if is_internal and not self.is_seller:
+            raise PermissionDenied("Only the seller's team can mark something internal.")
 
     def can_edit_task(self, task: Task) -> bool:
         """Sellers edit every task; buyers those on the buyer's side."""
@@ -137,6 +149,13 @@ def get_room_access(user: AnyUser, room_id: UUID, *, template: bool | None = Non
     if template is not None:
         rooms = rooms.filter(is_template=template)
     room = get_object_or_404(rooms, public_id=room_id)
+    return room_access_for(cast(User, user), room)
+
+
+def room_access_for(user: User, room: Room) -> RoomAccess:
+    """The person's access to ``room`` by the rules above (404 if none): get_room_access's
+    core, for code that acts for someone without a request (the demo seed, the benchmark,
+    tests), so that the services' rules apply to them too."""
     membership = (
         Membership.objects.select_related("organisation", "user")
         .filter(organisation_id=room.organisation_id, user=user)
@@ -155,7 +174,7 @@ def get_room_access(user: AnyUser, room_id: UUID, *, template: bool | None = Non
             room=room, user=user, side=Side.BUYER, access_state=AccessState.ACTIVE
         ).first()
         if buyer is not None:
-            return RoomAccess(room=room, user=cast(User, user), buyer=buyer)
+            return RoomAccess(room=room, user=user, buyer=buyer)
     raise Http404
 
 

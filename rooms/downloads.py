@@ -21,7 +21,7 @@ def file_response(access: RoomAccess, resource: Resource) -> FileResponse:
         handle = resource.file.open("rb")
     except OSError:
         raise Http404 from None
-    resource_opened(access=access, resource=resource)
+    resource_opened(by=access, resource=resource)
     response = FileResponse(
         handle,
         as_attachment=not file_type.inline,

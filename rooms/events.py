@@ -8,6 +8,7 @@ from accounts.models import Membership, Side, User
 from activity.kinds import EventKind
 from activity.models import Event
 from activity.record import record
+from rooms.access import RoomAccess
 from rooms.models import Room
 from rooms.versioning import room_touch
 
@@ -46,3 +47,19 @@ def event_record(
     # (rooms.versioning): the room page's cache can never serve what was there before.
     room_touch(room.pk)
     return event
+
+
+def event_record_by(
+    by: RoomAccess, kind: EventKind, summary: str, is_internal: bool = False, **data: Any
+) -> Event:
+    """event_record for a service that acts through someone's access: the room, the actor and
+    their side are the access's."""
+    return event_record(
+        room=by.room,
+        actor=by.user,
+        side=by.audience,
+        kind=kind,
+        summary=summary,
+        is_internal=is_internal,
+        **data,
+    )

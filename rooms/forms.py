@@ -1,4 +1,3 @@
-import re
 from typing import Any, cast
 
 from django import forms
@@ -124,37 +123,12 @@ class RoomDetailsForm(forms.ModelForm):
         else:
             self.fields["buyer_company"].required = True
 
-    def clean_buyer_domains(self) -> str:
-        domains = [
-            d.strip().lower().lstrip("@") for d in self.cleaned_data["buyer_domains"].split(",")
-        ]
-        domains = [d for d in domains if d]
-        bad = [d for d in domains if not DOMAIN.fullmatch(d)]
-        if bad:
-            raise forms.ValidationError(f"Not a domain: {', '.join(bad)}")
-        return ", ".join(domains)
-
-    def clean(self):
-        data = super().clean() or {}
-        if data.get("buyer_invites") == "domains" and not data.get("buyer_domains"):
-            self.add_error("buyer_domains", "Name at least one domain, e.g. globex.com.")
-        return data
-
-
-DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
-
 
 class StageForm(forms.Form):
     stage = forms.ChoiceField(choices=Stage.choices, widget=forms.RadioSelect)
     lost_reason = forms.CharField(
         label="Why was it lost?", max_length=500, required=False, widget=forms.TextInput()
     )
-
-    def clean(self):
-        data = super().clean() or {}
-        if data.get("stage") == Stage.LOST and not (data.get("lost_reason") or "").strip():
-            self.add_error("lost_reason", "Say why the deal was lost: it helps the next one.")
-        return data
 
 
 class SaveAsTemplateForm(forms.Form):

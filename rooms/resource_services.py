@@ -1,7 +1,8 @@
 """Writes to a room's resources (files and links). One transaction each, each records its event.
 
-Who may do what is the views' business (web.views.resources): buyers add, never internal
-items, and remove only what they added; sellers do everything.
+Each takes ``by``, the acting person's access to the room, and holds who may do what: buyers
+add, never internal items (403, on both faces), and remove only what they added; sellers do
+everything.
 """
 
 from django.core.exceptions import ValidationError
@@ -10,11 +11,11 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
-from accounts.models import User
+from activity.kinds import EventKind
 from activity.recording import view_record
 from rooms.access import RoomAccess
-from rooms.events import event_record
-from rooms.models import Resource, ResourceKind, Room
+from rooms.events import event_record_by
+from rooms.models import Resource, ResourceKind
 from rooms.ordering import move, next_position
 from rooms.uploads import check_upload, clean_name
 
@@ -32,9 +33,11 @@ def _clean_title(title: str) -> str:
 
 @transaction.atomic
 def resource_add_file(
-    *, room: Room, actor: User, upload: UploadedFile, title: str = "", is_internal: bool = False
+    *, by: RoomAccess, upload: UploadedFile, title: str = "", is_internal: bool = False
 ) -> Resource:
     """Checks the upload's size and type (rooms.uploads), then stores it under a random name."""
+    by.require_internal_allowed(is_internal)
+    room = by.room
     name, size = clean_name(upload.name or ""), upload.size or 0
     file_type = check_upload(upload, name=name, size=size)
     resource = Resource(
@@ -47,15 +50,14 @@ def resource_add_file(
         size=size,
         is_internal=is_internal,
         position=next_position(room.resources.all()),
-        created_by=actor,
+        created_by=by.user,
     )
     resource.file.save(name, upload, save=False)  # the name is not used: resource_upload_to
     try:
         resource.save()
-        event_record(
-            room=room,
-            actor=actor,
-            kind="resource.added",
+        event_record_by(
+            by,
+            kind=EventKind.RESOURCE_ADDED,
             summary=f"shared the file “{resource.name}” ({filesizeformat(resource.size)})",
             is_internal=is_internal,
             resource=str(resource.public_id),
@@ -68,8 +70,10 @@ def resource_add_file(
 
 @transaction.atomic
 def resource_add_link(
-    *, room: Room, actor: User, url: str, title: str, is_internal: bool = False
+    *, by: RoomAccess, url: str, title: str, is_internal: bool = False
 ) -> Resource:
+    by.require_internal_allowed(is_internal)
+    room = by.room
     url = url.strip()
     try:
         if len(url) > URL_MAX:
@@ -87,12 +91,11 @@ def resource_add_link(
         url=url,
         is_internal=is_internal,
         position=next_position(room.resources.all()),
-        created_by=actor,
+        created_by=by.user,
     )
-    event_record(
-        room=room,
-        actor=actor,
-        kind="resource.added",
+    event_record_by(
+        by,
+        kind=EventKind.RESOURCE_ADDED,
         summary=f"shared the link “{resource.name}”",
         is_internal=is_internal,
         resource=str(resource.public_id),
@@ -101,8 +104,10 @@ def resource_add_link(
 
 
 @transaction.atomic
-def resource_delete(*, resource: Resource, actor: User) -> None:
-    room, name, is_internal = resource.room, resource.name, resource.is_internal
+def resource_delete(*, resource: Resource, by: RoomAccess) -> None:
+    by.check_in_room(resource.room_id)
+    by.require_resource_remover(resource)
+    name, is_internal = resource.name, resource.is_internal
     what = "link" if resource.is_link else "file"
     stored = resource.file.name
     storage = resource.file.storage
@@ -110,23 +115,23 @@ def resource_delete(*, resource: Resource, actor: User) -> None:
     if stored:
         # Only once the row is gone for good: a rollback keeps both.
         transaction.on_commit(lambda: storage.delete(stored))
-    event_record(
-        room=room,
-        actor=actor,
-        kind="resource.deleted",
+    event_record_by(
+        by,
+        kind=EventKind.RESOURCE_DELETED,
         summary=f"removed the {what} “{name}”",
         is_internal=is_internal,
     )
 
 
 @transaction.atomic
-def resource_move(*, resource: Resource, direction: str, actor: User) -> bool:
+def resource_move(*, resource: Resource, direction: str, by: RoomAccess) -> bool:
+    by.require_seller()
+    by.check_in_room(resource.room_id)
     moved = move(resource, resource.room.resources.all(), direction)
     if moved:
-        event_record(
-            room=resource.room,
-            actor=actor,
-            kind="resource.moved",
+        event_record_by(
+            by,
+            kind=EventKind.RESOURCE_MOVED,
             summary=f"moved “{resource.name}” {direction}",
             is_internal=resource.is_internal,
             resource=str(resource.public_id),
@@ -134,11 +139,11 @@ def resource_move(*, resource: Resource, direction: str, actor: User) -> bool:
     return moved
 
 
-def resource_opened(*, access: RoomAccess, resource: Resource) -> None:
+def resource_opened(*, by: RoomAccess, resource: Resource) -> None:
     """Opening a file or following a link is recorded (PRODUCT.md section 2) as a view."""
     view_record(
-        access.who,
-        "resource.opened",
+        by.who,
+        EventKind.RESOURCE_OPENED,
         f"opened “{resource.name}”",
         target=f"resource:{resource.public_id}",
         is_internal=resource.is_internal,

@@ -1,5 +1,6 @@
 """Writes to rooms and templates. Each service is one transaction and records its event."""
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -8,12 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Side, User
+from activity.kinds import EventKind
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Task
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
-from rooms.events import event_record
+from rooms.access import RoomAccess
+from rooms.events import event_record, event_record_by
 from rooms.markdown import render_markdown
-from rooms.models import Direction, Room, Stage
+from rooms.models import BuyerInvites, Direction, Room, Stage
 from stakeholders.models import BuyingRole, Stakeholder
 
 # What a seller may change about a room (a template: its name and description too), in the
@@ -34,6 +37,9 @@ DETAIL_FIELDS = (
     "buyer_invites",
     "buyer_domains",
 )
+# A template has no buyer: these are a room's only.
+ROOM_ONLY_FIELDS = ("buyer_company", "buyer_invites", "buyer_domains")
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 def _seller_stakeholder(room: Room, user: User, position: int = 0) -> Stakeholder:
@@ -116,8 +122,23 @@ def room_create(
             field = "start_date" if direction == Direction.FORWARD else "target_date"
             raise ValidationError({field: "Choose a date this plan's dates fit around."}) from None
     summary = f"created the room from “{template.name}”" if template else "created the room"
-    event_record(room=room, actor=membership.user, kind="room.created", summary=summary)
+    event_record(room=room, actor=membership.user, kind=EventKind.ROOM_CREATED, summary=summary)
     return room
+
+
+def _check_buyer_invites(room: Room, changes: dict[str, Any]) -> None:
+    """The domains a buyer may invite colleagues from: a clean list, and one at least when the
+    room allows those domains only."""
+    if "buyer_domains" in changes:
+        domains = [d.strip().lower().lstrip("@") for d in changes["buyer_domains"].split(",")]
+        domains = [d for d in domains if d]
+        bad = [d for d in domains if not DOMAIN.fullmatch(d)]
+        if bad:
+            raise ValidationError({"buyer_domains": f"Not a domain: {', '.join(bad)}"})
+        changes["buyer_domains"] = ", ".join(domains)
+    invites = changes.get("buyer_invites", room.buyer_invites)
+    if invites == BuyerInvites.DOMAINS and not changes.get("buyer_domains", room.buyer_domains):
+        raise ValidationError({"buyer_domains": "Name at least one domain, e.g. globex.com."})
 
 
 def _render_markdown_fields(room: Room) -> None:
@@ -126,10 +147,17 @@ def _render_markdown_fields(room: Room) -> None:
 
 
 @transaction.atomic
-def room_update_details(*, room: Room, actor: User, **changes: Any) -> Room:
+def room_update_details(*, by: RoomAccess, **changes: Any) -> Room:
+    """Changes the details given and leaves the rest (sellers)."""
+    by.require_seller()
+    room = by.room
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"Not room details: {sorted(unknown)}")
+    if room.is_template:
+        changes = {k: v for k, v in changes.items() if k not in ROOM_ONLY_FIELDS}
+    else:
+        _check_buyer_invites(room, changes)
     if room.is_template and not (changes.get("name", room.name) or "").strip():
         raise ValidationError({"name": "Give the template a name."})
     if (
@@ -145,12 +173,18 @@ def room_update_details(*, room: Room, actor: User, **changes: Any) -> Room:
     # undoing a bump that another write committed since (rooms.versioning).
     html_fields = ["value_summary_html", "success_criteria_html"]
     room.save(update_fields=[*changes, *html_fields, "updated_at"])
-    event_record(room=room, actor=actor, kind="room.updated", summary="updated the room's details")
+    event_record_by(
+        by,
+        kind=EventKind.ROOM_UPDATED,
+        summary="updated the room's details",
+    )
     return room
 
 
 @transaction.atomic
-def room_set_stage(*, room: Room, stage: str, actor: User, lost_reason: str = "") -> Room:
+def room_set_stage(*, by: RoomAccess, stage: str, lost_reason: str = "") -> Room:
+    by.require_seller()
+    room = by.room
     if room.is_template:
         raise ValidationError("A template has no stage.")
     if stage not in Stage.values:
@@ -165,7 +199,12 @@ def room_set_stage(*, room: Room, stage: str, actor: User, lost_reason: str = ""
     summary = f"marked the room {room.get_stage_display().lower()}"
     if stage == Stage.LOST:
         summary += f": {lost_reason}"
-    event_record(room=room, actor=actor, kind="room.stage_changed", summary=summary, stage=stage)
+    event_record_by(
+        by,
+        kind=EventKind.ROOM_STAGE_CHANGED,
+        summary=summary,
+        stage=stage,
+    )
     return room
 
 
@@ -215,8 +254,10 @@ def template_spec_from_room(room: Room) -> TemplateSpec:
 
 
 @transaction.atomic
-def room_save_as_template(*, room: Room, name: str, actor: User, description: str = "") -> Room:
+def room_save_as_template(*, by: RoomAccess, name: str, description: str = "") -> Room:
     """Copy a room's plan (not its people, comments or activity) into a new template."""
+    by.require_seller()
+    room = by.room
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the template a name."})
@@ -226,16 +267,15 @@ def room_save_as_template(*, room: Room, name: str, actor: User, description: st
         is_template=True,
         name=name,
         description=description.strip(),
-        owner=actor,
+        owner=by.user,
         target_date=room.target_date,
         start_date=room.start_date,
         direction=room.direction,
     )
     _plan_apply(template, spec, template.anchor_date, seller=None)
-    event_record(
-        room=room,
-        actor=actor,
-        kind="room.saved_as_template",
+    event_record_by(
+        by,
+        kind=EventKind.ROOM_SAVED_AS_TEMPLATE,
         summary=f"saved the plan as the template “{name}”",
         is_internal=True,
     )
@@ -243,7 +283,10 @@ def room_save_as_template(*, room: Room, name: str, actor: User, description: st
 
 
 @transaction.atomic
-def template_delete(*, template: Room, actor: User) -> None:
+def template_delete(*, by: RoomAccess) -> None:
+    """Delete the template ``by`` reaches (its sellers)."""
+    by.require_seller()
+    template = by.room
     if not template.is_template:
         raise ValidationError("Only a template can be deleted; archive a room instead.")
     template.delete()

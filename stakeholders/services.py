@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict, Unpack
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -11,8 +12,10 @@ from django.utils import timezone
 
 from accounts.models import Membership, Side, User
 from accounts.tokens import token_hash, token_new
+from activity.kinds import EventKind
 from outbox.services import email_queue
-from rooms.events import event_record
+from rooms.access import RoomAccess
+from rooms.events import event_record, event_record_by
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
 from rooms.versioning import room_touch
@@ -34,10 +37,24 @@ def _check_email_free(room: Room, email: str, exclude: Stakeholder | None = None
         raise ValidationError({"email": f"{email} is already in this room."})
 
 
+class StakeholderChanges(TypedDict, total=False):
+    name: str
+    email: str
+    title: str
+    role: str
+
+
 @transaction.atomic
 def stakeholder_add_buyer(
-    *, room: Room, actor: User, name: str, email: str = "", title: str = "", role: str = ""
+    *, by: RoomAccess, name: str, email: str = "", title: str = "", role: str = ""
 ) -> Stakeholder:
+    """Someone at the buyer, not invited yet (sellers; a buyer brings people by colleague_add)."""
+    by.require_seller()
+    return _buyer_create(by, name=name, email=email, title=title, role=role)
+
+
+def _buyer_create(by: RoomAccess, *, name: str, email: str, title: str, role: str) -> Stakeholder:
+    room = by.room
     _check_not_template(room)
     email = email.strip().lower()
     _check_email_free(room, email)
@@ -52,17 +69,16 @@ def stakeholder_add_buyer(
         access_state=AccessState.NOT_INVITED,
         position=next_position(room.stakeholders.filter(side=Side.BUYER)),
     )
-    event_record(
-        room=room, actor=actor, kind="stakeholder.added", summary=f"added {stakeholder.name}"
-    )
+    event_record_by(by, EventKind.STAKEHOLDER_ADDED, f"added {stakeholder.name}")
     return stakeholder
 
 
 @transaction.atomic
 def colleague_add(
-    *, room: Room, actor: User, name: str, email: str = "", title: str = "", role: str = ""
+    *, by: RoomAccess, name: str, email: str = "", title: str = "", role: str = ""
 ) -> Stakeholder:
     """A buyer brings a colleague, within the room's rule; the colleague gets their own link."""
+    room = by.room
     if room.buyer_invites == BuyerInvites.OFF:
         raise ValidationError("In this room, the seller's team invites people.")
     email = email.strip().lower()
@@ -74,18 +90,16 @@ def colleague_add(
         raise ValidationError(
             {"email": f"Only addresses at {', '.join(allowed) or 'no domain yet'} can be added."}
         )
-    stakeholder = stakeholder_add_buyer(
-        room=room, actor=actor, name=name, email=email, title=title, role=role
-    )
-    buyer_invite(stakeholder=stakeholder, actor=actor)
+    stakeholder = _buyer_create(by, name=name, email=email, title=title, role=role)
+    _invite(by, stakeholder)
     return stakeholder
 
 
 @transaction.atomic
-def stakeholder_add_seller(
-    *, room: Room, actor: User, member: Membership, title: str = ""
-) -> Stakeholder:
+def stakeholder_add_seller(*, by: RoomAccess, member: Membership, title: str = "") -> Stakeholder:
     """Put a colleague on the room's seller team: they see and edit the room from now on."""
+    by.require_seller()
+    room = by.room
     _check_not_template(room)
     if member.organisation_id != room.organisation_id:
         raise ValidationError({"member": "Choose a member of your organisation."})
@@ -105,20 +119,18 @@ def stakeholder_add_seller(
         position=next_position(room.stakeholders.filter(side=Side.SELLER)),
     )
     room.seller_team.add(user)
-    event_record(
-        room=room,
-        actor=actor,
-        kind="stakeholder.added",
-        summary=f"added {stakeholder.name} to the seller team",
-    )
+    event_record_by(by, EventKind.STAKEHOLDER_ADDED, f"added {stakeholder.name} to the seller team")
     return stakeholder
 
 
 @transaction.atomic
 def stakeholder_update(
-    *, stakeholder: Stakeholder, actor: User, name: str, email: str, title: str, role: str
+    *, stakeholder: Stakeholder, by: RoomAccess, **changes: Unpack[StakeholderChanges]
 ) -> Stakeholder:
-    email = email.strip().lower()
+    """Changes the details given and leaves the rest (sellers)."""
+    by.require_seller()
+    by.check_in_room(stakeholder.room_id)
+    email = changes.get("email", stakeholder.email).strip().lower()
     if stakeholder.side == Side.SELLER:
         email = stakeholder.email  # a seller's address is their account's
     _check_email_free(stakeholder.room, email, exclude=stakeholder)
@@ -129,23 +141,20 @@ def stakeholder_update(
         stakeholder.user = None
         if stakeholder.access_state != AccessState.REVOKED:
             stakeholder.access_state = AccessState.NOT_INVITED
-    stakeholder.name = name.strip()
+    stakeholder.name = changes.get("name", stakeholder.name).strip()
     stakeholder.email = email
-    stakeholder.title = title.strip()
-    stakeholder.role = role or BuyingRole.OTHER
+    stakeholder.title = changes.get("title", stakeholder.title).strip()
+    stakeholder.role = changes.get("role", stakeholder.role) or BuyingRole.OTHER
     stakeholder.save(update_fields=["name", "email", "title", "role", "user", "access_state"])
-    event_record(
-        room=stakeholder.room,
-        actor=actor,
-        kind="stakeholder.updated",
-        summary=f"updated {stakeholder.name}",
-    )
+    event_record_by(by, EventKind.STAKEHOLDER_UPDATED, f"updated {stakeholder.name}")
     return stakeholder
 
 
 @transaction.atomic
-def stakeholder_remove(*, stakeholder: Stakeholder, actor: User) -> None:
-    room = stakeholder.room
+def stakeholder_remove(*, stakeholder: Stakeholder, by: RoomAccess) -> None:
+    by.require_seller()
+    by.check_in_room(stakeholder.room_id)
+    room = by.room
     if stakeholder.user_id is not None and stakeholder.user_id == room.owner_id:
         raise ValidationError("The room's owner stays in the room.")
     if stakeholder.side == Side.SELLER and stakeholder.user_id:
@@ -153,12 +162,14 @@ def stakeholder_remove(*, stakeholder: Stakeholder, actor: User) -> None:
     name = stakeholder.name
     # Their tasks stay in the plan, unassigned, on the same side.
     stakeholder.delete()
-    event_record(room=room, actor=actor, kind="stakeholder.removed", summary=f"removed {name}")
+    event_record_by(by, EventKind.STAKEHOLDER_REMOVED, f"removed {name}")
 
 
 @transaction.atomic
-def stakeholder_move(*, stakeholder: Stakeholder, direction: str, actor: User) -> bool:
+def stakeholder_move(*, stakeholder: Stakeholder, direction: str, by: RoomAccess) -> bool:
     """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    by.require_seller()
+    by.check_in_room(stakeholder.room_id)
     siblings = stakeholder.room.stakeholders.filter(side=stakeholder.side)
     moved = move(stakeholder, siblings, direction)
     if moved:
@@ -199,14 +210,21 @@ def buyer_link_url(token: str) -> str:
 
 
 @transaction.atomic
-def buyer_invite(*, stakeholder: Stakeholder, actor: User) -> BuyerLink:
-    """Email a buyer their personal link to the room (again, if they had one)."""
-    room = stakeholder.room
+def buyer_invite(*, stakeholder: Stakeholder, by: RoomAccess) -> BuyerLink:
+    """Email a buyer their personal link to the room, again if they had one (sellers; a buyer's
+    colleague is invited by colleague_add)."""
+    by.require_seller()
+    by.check_in_room(stakeholder.room_id)
+    return _invite(by, stakeholder)
+
+
+def _invite(by: RoomAccess, stakeholder: Stakeholder) -> BuyerLink:
+    room = by.room
     if stakeholder.side != Side.BUYER:
         raise ValidationError("Only people on the buyer's side are invited by link.")
     if not stakeholder.email:
         raise ValidationError({"email": f"Add {stakeholder.name}'s email address first."})
-    link, token = buyer_link_create(stakeholder=stakeholder, actor=actor)
+    link, token = buyer_link_create(stakeholder=stakeholder, actor=by.user)
     if stakeholder.access_state != AccessState.ACTIVE:
         stakeholder.access_state = AccessState.INVITED
     stakeholder.invited_at = stakeholder.invited_at or timezone.now()
@@ -218,35 +236,28 @@ def buyer_invite(*, stakeholder: Stakeholder, actor: User) -> BuyerLink:
         context={
             "room": room,
             "stakeholder": stakeholder,
-            "inviter": actor,
-            "inviter_company": room.buyer_company
-            if not room.organisation.memberships.filter(user=actor).exists()
-            else room.organisation.name,
+            "inviter": by.user,
+            "inviter_company": room.organisation.name if by.is_seller else room.buyer_company,
             "url": buyer_link_url(token),
             "expires_at": link.expires_at,
         },
         secret=True,
     )
-    event_record(
-        room=room, actor=actor, kind="stakeholder.invited", summary=f"invited {stakeholder.name}"
-    )
+    event_record_by(by, EventKind.STAKEHOLDER_INVITED, f"invited {stakeholder.name}")
     return link
 
 
 @transaction.atomic
-def buyer_revoke(*, stakeholder: Stakeholder, actor: User) -> None:
+def buyer_revoke(*, stakeholder: Stakeholder, by: RoomAccess) -> None:
     """Lock a buyer out at once: their links stop working and open sessions lose the room."""
+    by.require_seller()
+    by.check_in_room(stakeholder.room_id)
     if stakeholder.side != Side.BUYER:
         raise ValidationError("Only a buyer's access can be revoked.")
     stakeholder.links.filter(revoked_at=None).update(revoked_at=timezone.now())
     stakeholder.access_state = AccessState.REVOKED
     stakeholder.save(update_fields=["access_state"])
-    event_record(
-        room=stakeholder.room,
-        actor=actor,
-        kind="stakeholder.revoked",
-        summary=f"revoked {stakeholder.name}'s access",
-    )
+    event_record_by(by, EventKind.STAKEHOLDER_REVOKED, f"revoked {stakeholder.name}'s access")
 
 
 def buyer_link_find(token: str) -> BuyerLink | None:
@@ -343,7 +354,7 @@ def buyer_link_redeem(*, token: str) -> Redemption | None:
     event_record(
         room=stakeholder.room,
         actor=user,
-        kind="buyer.first_visit" if first_visit else "invitation.opened",
+        kind=EventKind.BUYER_FIRST_VISIT if first_visit else EventKind.INVITATION_OPENED,
         summary="opened the room for the first time" if first_visit else "opened their link",
         is_internal=False,
     )

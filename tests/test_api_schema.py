@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.schema import ERROR_RESPONSES
+from rooms.access import room_access_for
 from rooms.resource_services import resource_add_file
 from tests.api_helpers import token_for
 from tests.test_resources import png
@@ -78,7 +79,7 @@ def test_request_bodies_accept_no_unknown_property():
 def ids_of(world) -> dict[str, str]:
     room = world.room_a1
     upload = SimpleUploadedFile("pixel.png", png(), content_type="image/png")
-    resource = resource_add_file(room=room, actor=world.owner, upload=upload)
+    resource = resource_add_file(by=room_access_for(world.owner, room), upload=upload)
     return {
         "room_id": str(room.public_id),
         "organisation_id": str(world.org_a.public_id),

@@ -15,6 +15,7 @@ from accounts.models import User
 from activity.models import Event
 from outbox.models import OutboundEmail
 from plans.models import Comment, Status, Task
+from rooms.access import room_access_for
 from rooms.models import Room
 from stakeholders.models import AccessState, BuyerLink, Stakeholder
 from stakeholders.services import buyer_invite
@@ -41,7 +42,7 @@ def invite(client, world, django_capture_on_commit_callbacks):
             room=world.room_a1, name=name, email=email, role="champion"
         )
         with django_capture_on_commit_callbacks(execute=True):
-            buyer_invite(stakeholder=stakeholder, actor=world.owner)
+            buyer_invite(stakeholder=stakeholder, by=room_access_for(world.owner, world.room_a1))
         message = next(m for m in reversed(mail.outbox) if m.to == [email])
         return stakeholder, link_path(message)
 
@@ -103,7 +104,7 @@ class TestInvitations:
 
     def test_a_new_link_replaces_the_old_one(self, invite, world):
         stakeholder, old = invite()
-        buyer_invite(stakeholder=stakeholder, actor=world.owner)
+        buyer_invite(stakeholder=stakeholder, by=room_access_for(world.owner, world.room_a1))
         assert Client().get(old).status_code == 404
         assert BuyerLink.objects.usable().count() == 1
 
@@ -186,18 +187,24 @@ class TestWhatBuyersSee:
             path, {"title": "For the seller", "owner_choice": str(seller.public_id)}
         )
         assert refused.status_code == 422
-        ok = buyer.post(
-            path, {"title": "Loop in IT", "owner_choice": "side:buyer", "is_internal": "on"}
-        )
+        refused = buyer.post(path, {"title": "For the seller", "owner_choice": "side:seller"})
+        assert refused.status_code == 422
+        ok = buyer.post(path, {"title": "Loop in IT", "owner_choice": "side:buyer"})
         assert ok.status_code == 302
         task = Task.objects.get(title="Loop in IT")
         assert (task.side, task.is_internal) == ("buyer", False)
+        assert not Task.objects.filter(title="For the seller").exists()
 
-    def test_a_buyers_comment_is_never_internal(self, buyer, world):
-        buyer.post(url("room_comment_add", world.room_a1), {"body": "Hi all", "is_internal": "on"})
+    def test_a_buyers_comment_is_public_and_theirs(self, buyer, world):
+        buyer.post(url("room_comment_add", world.room_a1), {"body": "Hi all"})
         comment = Comment.objects.get(body="Hi all")
         assert not comment.is_internal
         assert comment.author == world.buyer
+
+    def test_a_buyers_task_form_has_no_internal_box(self, buyer, world):
+        milestone = world.room_a1.milestones.get()
+        html = buyer.get(url("task_add", world.room_a1, milestone_id=milestone.public_id))
+        assert 'name="is_internal"' not in html.content.decode()
 
     @pytest.mark.parametrize(
         "name",
@@ -314,7 +321,7 @@ def test_twenty_parallel_redemptions_make_one_user_and_agree(world):
     if connection.vendor != "postgresql":
         pytest.skip("parallel transactions need PostgreSQL (SQLite serialises writers)")
     stakeholder = StakeholderFactory(room=world.room_a1, email="para@buyer-a1.example")
-    buyer_invite(stakeholder=stakeholder, actor=world.owner)
+    buyer_invite(stakeholder=stakeholder, by=room_access_for(world.owner, world.room_a1))
     path = link_path(mail.outbox[-1])
     results = []
 
@@ -494,8 +501,8 @@ class TestLinkAbuse:
         stakeholder, path = invite()
         # Whoever may edit the room points the invited person at someone else's address.
         stakeholder_update(
-            stakeholder=stakeholder, actor=world.owner, name="Cara", email=world.manager.email,
-            title="", role="other",
+            stakeholder=stakeholder, by=room_access_for(world.owner, world.room_a1), name="Cara",
+            email=world.manager.email, title="", role="other",
         )  # fmt: skip
         other = Client()
         assert other.post(path).status_code == 404
@@ -506,7 +513,7 @@ class TestLinkAbuse:
 
         bea = world.room_a1.stakeholders.get(user=world.buyer)
         stakeholder_update(
-            stakeholder=bea, actor=world.owner, name="Bea's successor",
+            stakeholder=bea, by=room_access_for(world.owner, world.room_a1), name="Bea's successor",
             email="successor@buyer-a1.example", title="", role="champion",
         )  # fmt: skip
         bea.refresh_from_db()

@@ -148,13 +148,14 @@ class TestEmailSend:
 def test_a_real_worker_sends_a_buyer_their_link_and_the_owner_an_alert(real_worker):
     from django.test import Client
 
+    from rooms.access import room_access_for
     from stakeholders.services import buyer_invite
     from tests.factories import RoomFactory, StakeholderFactory
 
     owner = MembershipFactory(role="admin")
     room = RoomFactory(organisation=owner.organisation, owner=owner.user)
     dana = StakeholderFactory(room=room, email="dana@buyer.example")
-    buyer_invite(stakeholder=dana, actor=owner.user)
+    buyer_invite(stakeholder=dana, by=room_access_for(owner.user, room))
     assert wait_for(lambda: any(m.to == ["dana@buyer.example"] for m in mail.outbox))
     link = next(m for m in mail.outbox if m.to == ["dana@buyer.example"]).body
     path = link[link.index("/b/") :].split()[0]

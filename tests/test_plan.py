@@ -18,6 +18,7 @@ from plans.services import (
     task_set_done,
     task_update,
 )
+from rooms.access import room_access_for
 from rooms.events import event_record
 from rooms.models import Room
 from rooms.resource_services import resource_add_link, resource_move
@@ -84,7 +85,12 @@ def _shows_before(first, second):
     return lambda html: -1 < _without_feed(html).find(first) < _without_feed(html).find(second)
 
 
-def _task_update(task, actor, **changes):
+def _by(w, room):
+    """The owner's access to the room: the services act through it (rooms.access)."""
+    return room_access_for(w.owner, room)
+
+
+def _task_update(task, by, **changes):
     current = {
         "title": task.title,
         "description": task.description,
@@ -93,86 +99,97 @@ def _task_update(task, actor, **changes):
         "status": task.status,
         "is_internal": task.is_internal,
     }
-    return lambda: task_update(task=task, actor=actor, **{**current, **changes})
+    return lambda: task_update(task=task, by=by, **{**current, **changes})
 
 
 def task_title(w, room, task):
-    return _task_update(task, w.owner, title="Zed task"), _shows("Zed task")
+    return _task_update(task, _by(w, room), title="Zed task"), _shows("Zed task")
 
 
 def task_status(w, room, task):
-    return _task_update(task, w.owner, status="blocked"), _shows("Blocked")
+    return _task_update(task, _by(w, room), status="blocked"), _shows("Blocked")
 
 
 def task_due_date(w, room, task):
     due = datetime.date(2001, 1, 2)
-    return _task_update(task, w.owner, due_date=due), _shows("2 Jan")
+    return _task_update(task, _by(w, room), due_date=due), _shows("2 Jan")
 
 
 def task_ticked(w, room, task):
+    by = _by(w, room)
+
     def change():
-        task_set_done(task=task, done=True, actor=w.owner)
+        task_set_done(task=task, done=True, by=by)
 
     return change, _shows("1 of 1 task done")
 
 
 def milestone_title(w, room, task):
+    by = _by(w, room)
+
     def change():
-        milestone_update(milestone=task.milestone, actor=w.owner, title="Zed milestone")
+        milestone_update(milestone=task.milestone, by=by, title="Zed milestone")
 
     return change, _shows("Zed milestone")
 
 
 def stakeholder_name(w, room, task):
     bea = room.stakeholders.get(email="bea@buyer-a1.example")
+    by = _by(w, room)
 
     def change():
         stakeholder_update(
-            stakeholder=bea, actor=w.owner, name="Zed Buyer", email=bea.email, title="", role=""
+            stakeholder=bea, by=by, name="Zed Buyer", email=bea.email, title="", role=""
         )
 
     return change, _shows("Zed Buyer")
 
 
 def buyer_company(w, room, task):
+    by = _by(w, room)
+
     def change():
-        room_update_details(room=room, actor=w.owner, buyer_company="Zed Co")
+        room_update_details(by=by, buyer_company="Zed Co")
 
     # In the people panel, not only in the page's header (which is never cached).
     return change, _shows('<h3 class="stakeholders__side">Zed Co</h3>')
 
 
 def task_comment(w, room, task):
-    return lambda: comment_create(room=room, actor=w.owner, body="x", task=task), _shows(
-        "1 comment"
-    )
+    by = _by(w, room)
+    return lambda: comment_create(by=by, body="x", task=task), _shows("1 comment")
 
 
 def room_note(w, room, task):
-    return lambda: comment_create(room=room, actor=w.owner, body="Zed note"), _shows("Zed note")
+    by = _by(w, room)
+    return lambda: comment_create(by=by, body="Zed note"), _shows("Zed note")
 
 
 def link_shared(w, room, task):
+    by = _by(w, room)
+
     def change():
-        resource_add_link(room=room, actor=w.owner, url="https://zed.example/", title="Zed link")
+        resource_add_link(by=by, url="https://zed.example/", title="Zed link")
 
     return change, _shows("Zed link")
 
 
 def task_moved(w, room, task):
     second = TaskFactory(milestone=task.milestone, title="Zed second task")
+    by = _by(w, room)
 
     def change():
-        task_move(task=second, direction="up", actor=w.owner)
+        task_move(task=second, direction="up", by=by)
 
     return change, _shows_before("Zed second task", task.title)
 
 
 def milestone_moved(w, room, task):
     second = MilestoneFactory(room=room, title="Zed second milestone")
+    by = _by(w, room)
 
     def change():
-        milestone_move(milestone=second, direction="up", actor=w.owner)
+        milestone_move(milestone=second, direction="up", by=by)
 
     return change, _shows_before("Zed second milestone", task.milestone.title)
 
@@ -180,18 +197,20 @@ def milestone_moved(w, room, task):
 def stakeholder_moved(w, room, task):
     first, second = (StakeholderFactory(room=room, name=name) for name in ("Zed One", "Zed Two"))
     Stakeholder.objects.filter(pk=second.pk).update(position=first.position + 1)
+    by = _by(w, room)
 
     def change():
-        stakeholder_move(stakeholder=second, direction="up", actor=w.owner)
+        stakeholder_move(stakeholder=second, direction="up", by=by)
 
     return change, _shows_before("Zed Two", "Zed One")
 
 
 def resource_moved(w, room, task):
     first, second = (ResourceFactory(room=room, title=t) for t in ("Zed doc 1", "Zed doc 2"))
+    by = _by(w, room)
 
     def change():
-        resource_move(resource=second, direction="up", actor=w.owner)
+        resource_move(resource=second, direction="up", by=by)
 
     return change, _shows_before("Zed doc 2", "Zed doc 1")
 
@@ -206,17 +225,15 @@ def owner_renamed(w, room, task):
 
 
 def buyer_invited(w, room, task):
-    zed = stakeholder_add_buyer(room=room, actor=w.owner, name="Zed", email="zed@buyer-a1.example")
-    return lambda: buyer_invite(stakeholder=zed, actor=w.owner), _shows(
-        "zed@buyer-a1.example · Invited"
-    )
+    by = _by(w, room)
+    zed = stakeholder_add_buyer(by=by, name="Zed", email="zed@buyer-a1.example")
+    return lambda: buyer_invite(stakeholder=zed, by=by), _shows("zed@buyer-a1.example · Invited")
 
 
 def buyer_revoked(w, room, task):
     bea = room.stakeholders.get(email="bea@buyer-a1.example")
-    return lambda: buyer_revoke(stakeholder=bea, actor=w.owner), _shows(
-        "bea@buyer-a1.example · Revoked"
-    )
+    by = _by(w, room)
+    return lambda: buyer_revoke(stakeholder=bea, by=by), _shows("bea@buyer-a1.example · Revoked")
 
 
 def event_recorded(w, room, task):

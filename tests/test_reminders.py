@@ -31,6 +31,7 @@ from outbox.preferences import preferences_set, wants
 from outbox.tasks import email_send
 from plans.models import Status
 from plans.services import comment_create, task_set_done
+from rooms.access import room_access_for
 from stakeholders.models import AccessState
 from tests.factories import (
     MembershipFactory,
@@ -187,7 +188,7 @@ class TestOncePerTaskAndDueDate:
     def test_completing_the_task_cancels_its_reminders(self, plan, run):
         task = task_for(plan, plan.sam, days(2))
         assert run() == 1
-        task_set_done(task=task, done=True, actor=plan.seller)
+        task_set_done(task=task, done=True, by=room_access_for(plan.seller, plan.room))
         assert run(NOW + timedelta(days=3)) == 0  # no overdue reminder
 
 
@@ -275,7 +276,7 @@ class TestChangedBetweenQueueingAndSending:
     def test_a_task_completed_in_between_is_not_reminded(self, plan, run):
         task = task_for(plan, plan.sam, days(2))
         email = self.queue(run, plan, task)
-        task_set_done(task=task, done=True, actor=plan.seller)
+        task_set_done(task=task, done=True, by=room_access_for(plan.seller, plan.room))
         assert email_send.run(email.pk) == "cancelled"
         assert mail.outbox == []
         email.refresh_from_db()
@@ -419,7 +420,9 @@ class TestMentions:
         plan.bea.save(update_fields=["access_state"])
         for n in range(3):  # three requests
             with django_capture_on_commit_callbacks(execute=True):
-                comment_create(room=plan.room, actor=plan.seller, body=f"@Bea Buyer note {n}")
+                comment_create(
+                    by=room_access_for(plan.seller, plan.room), body=f"@Bea Buyer note {n}"
+                )
         assert len(sent_to("bea@globex.example")) == 1  # the first at once
         later = OutboundEmail.objects.get(status=EmailStatus.PENDING)
         assert later.notices.count() == 2  # the next two together, at the window's end
@@ -434,7 +437,7 @@ class TestMentions:
         self, plan, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            comment_create(room=plan.room, actor=plan.seller, body="@Bea Buyer hello")
+            comment_create(by=room_access_for(plan.seller, plan.room), body="@Bea Buyer hello")
         [message] = sent_to("bea@globex.example")
         url = re.search(r"Stop mention emails: (\S+)", message.body).group(1)
         Client().post(url.removeprefix("http://testserver"))

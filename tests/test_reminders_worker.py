@@ -22,6 +22,7 @@ from notifications.reminders import reminders_due, reminders_sweep
 from outbox.models import EmailStatus, OutboundEmail
 from outbox.tasks import email_send, outbox_sweep
 from plans.services import task_set_done
+from rooms.access import room_access_for
 from tests.conftest import require_or_skip
 from tests.test_celery import real_worker, wait_for  # noqa: F401 (a fixture)
 from tests.test_reminders import NOW, days, plan, task_for  # noqa: F401 (a fixture)
@@ -189,7 +190,7 @@ def test_task_completed_between_queueing_and_sending(real_worker, plan):  # noqa
     task_for(plan, plan.bea, days(1), title="Still open")
     with redis_down():
         reminders_sweep(now=NOW)
-    task_set_done(task=done, done=True, actor=plan.seller)
+    task_set_done(task=done, done=True, by=room_access_for(plan.seller, plan.room))
     age_the_outbox()
     outbox_sweep()
     assert wait_for(all_settled)

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from activity.models import Event
+from rooms.access import room_access_for
 from rooms.models import Resource, ResourceKind
 from rooms.resource_services import (
     resource_add_file,
@@ -105,8 +106,7 @@ def upload(client, room, name: str, content: bytes, **data):
 
 def add_file(world, name: str, content: bytes, **kwargs) -> Resource:
     return resource_add_file(
-        room=world.room_a1,
-        actor=world.owner,
+        by=room_access_for(world.owner, world.room_a1),
         upload=SimpleUploadedFile(name, content),
         **kwargs,
     )
@@ -293,13 +293,13 @@ class TestLinks:
     def test_the_service_refuses_other_schemes_too(self, world):
         with pytest.raises(ValidationError) as caught:
             resource_add_link(
-                room=world.room_a1, actor=world.owner, url="javascript:alert(1)", title="x"
+                by=room_access_for(world.owner, world.room_a1), url="javascript:alert(1)", title="x"
             )
         assert list(caught.value.message_dict) == ["url"]
 
     def test_opening_a_link_records_it_and_redirects(self, seller, world, room):
         resource = resource_add_link(
-            room=room, actor=world.owner, url="https://docs.example.com/a?b=1", title="Doc"
+            by=room_access_for(world.owner, room), url="https://docs.example.com/a?b=1", title="Doc"
         )
         response = seller.get(open_url(resource))
         assert response.status_code == 302
@@ -395,11 +395,13 @@ class TestWhoSeesWhat:
 
     def test_a_buyer_shares_files_but_never_internal_ones(self, buyer, world, room):
         response = upload(buyer, room, "Our security answers.pdf", PDF, is_internal="on")
+        assert response.status_code == 403  # the one rule (tests/test_rules.py)
+        response = upload(buyer, room, "Our security answers.pdf", PDF)
         assert response.status_code == 302
         resource = room.resources.get()
         assert (resource.is_internal, resource.created_by) == (False, world.buyer)
         data = {"url": "https://buyer.example/requirements", "is_internal": "on"}
-        assert buyer.post(url("resource_add_link", room), data).status_code == 302
+        assert buyer.post(url("resource_add_link", room), data).status_code == 403
         assert not room.resources.filter(is_internal=True).exists()
 
     def test_a_buyer_removes_what_they_shared_and_nothing_else(self, buyer, world, room):
@@ -426,7 +428,10 @@ class TestRoomPage:
         assert "Pricing sheet" in html and "XLSX" in html
         assert 'badge--internal">Internal</span></span>' not in html
         resource_add_link(
-            room=room, actor=world.owner, url="https://x.io", title="Zed pricing", is_internal=True
+            by=room_access_for(world.owner, room),
+            url="https://x.io",
+            title="Zed pricing",
+            is_internal=True,
         )
         html = seller.get(url("room_detail", room)).content.decode()
         assert "Zed pricing" in html
@@ -470,10 +475,10 @@ class TestRoomPage:
 
 class TestServices:
     def test_a_failed_save_leaves_no_file_behind(self, world, media, monkeypatch):
-        def fail(**kwargs):
+        def fail(*args, **kwargs):
             raise RuntimeError("the database went away")
 
-        monkeypatch.setattr("rooms.resource_services.event_record", fail)
+        monkeypatch.setattr("rooms.resource_services.event_record_by", fail)
         with pytest.raises(RuntimeError):
             add_file(world, "deck.pdf", PDF)
         assert not Resource.objects.exists()
@@ -481,11 +486,14 @@ class TestServices:
 
     def test_moving_past_either_end_does_nothing(self, world, room):
         only = ResourceFactory(room=room)
-        assert resource_move(resource=only, direction="up", actor=world.owner) is False
+        assert (
+            resource_move(resource=only, direction="up", by=room_access_for(world.owner, room))
+            is False
+        )
 
     def test_deleting_a_link_records_it(self, world, room):
         link = ResourceFactory(room=room, title="Doc")
-        resource_delete(resource=link, actor=world.owner)
+        resource_delete(resource=link, by=room_access_for(world.owner, room))
         assert Event.objects.filter(
             kind="resource.deleted", summary="removed the link “Doc”"
         ).exists()

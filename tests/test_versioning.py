@@ -16,7 +16,7 @@ from plans import services as plans
 from plans.models import Comment, Milestone, Task
 from rooms import resource_services as resources
 from rooms import services as rooms
-from rooms.access import RoomAccess
+from rooms.access import RoomAccess, room_access_for
 from rooms.events import event_record
 from rooms.models import Resource, Room
 from stakeholders import services as stakeholders
@@ -64,6 +64,11 @@ def _task(w) -> Task:
     return w.room_a1.tasks.get()
 
 
+def _by(w, user=None, room=None) -> RoomAccess:
+    """The acting person's access (the owner's unless told) to room A1 (or ``room``)."""
+    return room_access_for(user or w.owner, room or w.room_a1)
+
+
 # Each service: what it is expected to do to the page, and a case that sets up what it needs
 # and returns the call; a call that changes the page returns the room whose page it changed.
 CASES: dict[str, tuple[str, object]] = {}
@@ -86,19 +91,23 @@ def _(w):
 
 @case(rooms.room_update_details, MOVES)
 def _(w):
-    return lambda: rooms.room_update_details(room=w.room_a1, actor=w.owner, business_goal="Zed")
+    by = _by(w)
+    return lambda: rooms.room_update_details(by=by, business_goal="Zed")
 
 
 @case(rooms.room_set_stage, MOVES)
 def _(w):
-    return lambda: rooms.room_set_stage(room=w.room_a1, stage="won", actor=w.owner)
+    by = _by(w)
+    return lambda: rooms.room_set_stage(by=by, stage="won")
 
 
 @case(rooms.room_save_as_template, MOVES)
 def _(w):
     # The room's activity tells of it; the template is a room of its own, with a new key.
+    by = _by(w)
+
     def call():
-        rooms.room_save_as_template(room=w.room_a1, name="Zed", actor=w.owner)
+        rooms.room_save_as_template(by=by, name="Zed")
         return w.room_a1
 
     return call
@@ -106,8 +115,10 @@ def _(w):
 
 @case(rooms.template_delete, GONE)
 def _(w):
+    by = _by(w, room=w.template_a)
+
     def call():
-        rooms.template_delete(template=w.template_a, actor=w.owner)
+        rooms.template_delete(by=by)
         return w.template_a
 
     return call
@@ -125,24 +136,25 @@ def _(w):
 
 @case(resources.resource_add_file, MOVES)
 def _(w):
+    by = _by(w)
     upload = SimpleUploadedFile("zed.png", png())
-    return lambda: resources.resource_add_file(room=w.room_a1, actor=w.owner, upload=upload).room
+    return lambda: resources.resource_add_file(by=by, upload=upload).room
 
 
 @case(resources.resource_add_link, MOVES)
 def _(w):
+    by = _by(w)
     url = "https://zed.example/"
-    return lambda: (
-        resources.resource_add_link(room=w.room_a1, actor=w.owner, url=url, title="").room
-    )
+    return lambda: resources.resource_add_link(by=by, url=url, title="").room
 
 
 @case(resources.resource_delete, MOVES)
 def _(w):
+    by = _by(w)
     resource = ResourceFactory(room=w.room_a1)
 
     def call():
-        resources.resource_delete(resource=resource, actor=w.owner)
+        resources.resource_delete(resource=resource, by=by)
         return w.room_a1
 
     return call
@@ -150,10 +162,11 @@ def _(w):
 
 @case(resources.resource_move, MOVES)
 def _(w):
+    by = _by(w)
     second = [ResourceFactory(room=w.room_a1) for _ in range(2)][1]
 
     def call():
-        resources.resource_move(resource=second, direction="up", actor=w.owner)
+        resources.resource_move(resource=second, direction="up", by=by)
         return w.room_a1
 
     return call
@@ -162,26 +175,30 @@ def _(w):
 @case(resources.resource_opened, QUIET)
 def _(w):
     # A view: recorded (activity.recording), but nothing on the page changes.
-    access = RoomAccess(room=w.room_a1, user=w.owner, membership=w.membership(w.owner))
+    by = _by(w)
     resource = ResourceFactory(room=w.room_a1)
-    return lambda: resources.resource_opened(access=access, resource=resource)
+    return lambda: resources.resource_opened(by=by, resource=resource)
 
 
 @case(plans.milestone_create, MOVES)
 def _(w):
-    return lambda: plans.milestone_create(room=w.room_a1, actor=w.owner, title="Zed").room
+    by = _by(w)
+    return lambda: plans.milestone_create(by=by, title="Zed").room
 
 
 @case(plans.milestone_update, MOVES)
 def _(w):
+    by = _by(w)
     milestone = _task(w).milestone
-    return lambda: plans.milestone_update(milestone=milestone, actor=w.owner, title="Zed").room
+    return lambda: plans.milestone_update(milestone=milestone, by=by, title="Zed").room
 
 
 @case(plans.milestone_delete, MOVES)
 def _(w):
+    by = _by(w)
+
     def call():
-        plans.milestone_delete(milestone=_task(w).milestone, actor=w.owner)
+        plans.milestone_delete(milestone=_task(w).milestone, by=by)
         return w.room_a1
 
     return call
@@ -189,10 +206,11 @@ def _(w):
 
 @case(plans.milestone_move, MOVES)
 def _(w):
+    by = _by(w)
     second = MilestoneFactory(room=w.room_a1)
 
     def call():
-        plans.milestone_move(milestone=second, direction="up", actor=w.owner)
+        plans.milestone_move(milestone=second, direction="up", by=by)
         return w.room_a1
 
     return call
@@ -200,29 +218,32 @@ def _(w):
 
 @case(plans.task_create, MOVES)
 def _(w):
+    by = _by(w)
     milestone = _task(w).milestone
-    return lambda: plans.task_create(milestone=milestone, actor=w.owner, title="Zed").room
+    return lambda: plans.task_create(milestone=milestone, by=by, title="Zed").room
 
 
 @case(plans.task_update, MOVES)
 def _(w):
+    by = _by(w)
     task = _task(w)
     fields = {"description": "", "owner": None, "due_date": None, "is_internal": False}
-    return lambda: (
-        plans.task_update(task=task, actor=w.owner, title="Zed", status="blocked", **fields).room
-    )
+    return lambda: plans.task_update(task=task, by=by, title="Zed", status="blocked", **fields).room
 
 
 @case(plans.task_set_done, MOVES)
 def _(w):
+    by = _by(w)
     task = _task(w)
-    return lambda: plans.task_set_done(task=task, done=True, actor=w.owner).room
+    return lambda: plans.task_set_done(task=task, done=True, by=by).room
 
 
 @case(plans.task_delete, MOVES)
 def _(w):
+    by = _by(w)
+
     def call():
-        plans.task_delete(task=_task(w), actor=w.owner)
+        plans.task_delete(task=_task(w), by=by)
         return w.room_a1
 
     return call
@@ -230,10 +251,11 @@ def _(w):
 
 @case(plans.task_move, MOVES)
 def _(w):
+    by = _by(w)
     second = TaskFactory(milestone=_task(w).milestone)
 
     def call():
-        plans.task_move(task=second, direction="up", actor=w.owner)
+        plans.task_move(task=second, direction="up", by=by)
         return w.room_a1
 
     return call
@@ -241,46 +263,47 @@ def _(w):
 
 @case(plans.comment_create, MOVES)
 def _(w):
-    return lambda: plans.comment_create(room=w.room_a1, actor=w.owner, body="Zed").room
+    by = _by(w)
+    return lambda: plans.comment_create(by=by, body="Zed").room
 
 
 @case(stakeholders.stakeholder_add_buyer, MOVES)
 def _(w):
-    return lambda: (
-        stakeholders.stakeholder_add_buyer(room=w.room_a1, actor=w.owner, name="Zed").room
-    )
+    by = _by(w)
+    return lambda: stakeholders.stakeholder_add_buyer(by=by, name="Zed").room
 
 
 @case(stakeholders.colleague_add, MOVES)
 def _(w):
+    by = _by(w, w.buyer)
     email = "zed@buyer-a1.example"
-    return lambda: (
-        stakeholders.colleague_add(room=w.room_a1, actor=w.buyer, name="Zed", email=email).room
-    )
+    return lambda: stakeholders.colleague_add(by=by, name="Zed", email=email).room
 
 
 @case(stakeholders.stakeholder_add_seller, MOVES)
 def _(w):
+    by = _by(w)
     member = w.membership(w.rep)
-    return lambda: (
-        stakeholders.stakeholder_add_seller(room=w.room_a1, actor=w.owner, member=member).room
-    )
+    return lambda: stakeholders.stakeholder_add_seller(by=by, member=member).room
 
 
 @case(stakeholders.stakeholder_update, MOVES)
 def _(w):
+    by = _by(w)
     bea = _bea(w)
     return lambda: (
         stakeholders.stakeholder_update(
-            stakeholder=bea, actor=w.owner, name="Zed", email=bea.email, title="", role=""
+            stakeholder=bea, by=by, name="Zed", email=bea.email, title="", role=""
         ).room
     )
 
 
 @case(stakeholders.stakeholder_remove, MOVES)
 def _(w):
+    by = _by(w)
+
     def call():
-        stakeholders.stakeholder_remove(stakeholder=_bea(w), actor=w.owner)
+        stakeholders.stakeholder_remove(stakeholder=_bea(w), by=by)
         return w.room_a1
 
     return call
@@ -288,10 +311,11 @@ def _(w):
 
 @case(stakeholders.stakeholder_move, MOVES)
 def _(w):
+    by = _by(w)
     rex = w.room_a1.stakeholders.get(email="rex@buyer-a1.example")
 
     def call():
-        stakeholders.stakeholder_move(stakeholder=rex, direction="up", actor=w.owner)
+        stakeholders.stakeholder_move(stakeholder=rex, direction="up", by=by)
         return w.room_a1
 
     return call
@@ -299,13 +323,16 @@ def _(w):
 
 @case(stakeholders.buyer_invite, MOVES)
 def _(w):
-    return lambda: stakeholders.buyer_invite(stakeholder=_bea(w), actor=w.owner).stakeholder.room
+    by = _by(w)
+    return lambda: stakeholders.buyer_invite(stakeholder=_bea(w), by=by).stakeholder.room
 
 
 @case(stakeholders.buyer_revoke, MOVES)
 def _(w):
+    by = _by(w)
+
     def call():
-        stakeholders.buyer_revoke(stakeholder=_bea(w), actor=w.owner)
+        stakeholders.buyer_revoke(stakeholder=_bea(w), by=by)
         return w.room_a1
 
     return call

@@ -5,7 +5,7 @@ from accounts.models import User
 
 
 class AuthedRequest(HttpRequest):
-    """The request of a view behind @login_required: its user is a real User."""
+    """The request of a view behind LoginRequiredMiddleware: its user is a real User."""
 
     user: User
     htmx: HtmxDetails

@@ -1,5 +1,7 @@
 """What every endpoint shares: one transaction per write, the room reached through
-rooms.access, input checked by the browser's own forms."""
+rooms.access. Input is parsed by api.serializers; who may set what is the services' rule. A few
+endpoints still parse with a browser form where it normalises more than a serializer would (a
+link without its scheme, a room's template choice): form_cleaned turns its errors into the API's."""
 
 from collections.abc import Callable
 from datetime import date
@@ -20,7 +22,6 @@ from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import User
 from api.serializers import MoveWriteSerializer
-from plans.forms import MoveForm
 from rooms.access import RoomAccess, get_room_access
 
 
@@ -75,8 +76,8 @@ class RoomViewSet(ApiViewSet):
         """Up or down among its siblings: sellers only, checked first, as in the browser."""
         self.access.require_seller()
         thing = get(object_id)
-        cleaned = form_cleaned(MoveForm(form_data(self.input(MoveWriteSerializer))))
-        move(**{name: thing}, direction=cleaned["direction"], actor=self.user)
+        direction = self.input(MoveWriteSerializer)["direction"]
+        move(**{name: thing}, direction=direction, by=self.access)
         return Response(self.get_serializer(thing).data)
 
     @cached_property

@@ -11,7 +11,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Membership, Side
+from accounts.models import Membership
 from api.filters import StakeholderFilter
 from api.serializers import (
     MoveWriteSerializer,
@@ -19,8 +19,7 @@ from api.serializers import (
     StakeholderSerializer,
     StakeholderWriteSerializer,
 )
-from api.views.base import RoomViewSet, form_cleaned, form_data
-from stakeholders.forms import BuyerStakeholderForm
+from api.views.base import RoomViewSet
 from stakeholders.models import Stakeholder
 from stakeholders.services import (
     buyer_invite,
@@ -66,13 +65,11 @@ class StakeholdersViewSet(RoomViewSet):
     )
     def create(self, request: Request, room_id: UUID) -> Response:
         data = self.input(StakeholderWriteSerializer)
-        cleaned = form_cleaned(BuyerStakeholderForm(form_data(data)))
-        room = self.access.room
         if self.access.is_seller:
-            person = stakeholder_add_buyer(room=room, actor=self.user, **cleaned)
+            person = stakeholder_add_buyer(by=self.access, **data)
         else:
             self._consume("colleague_invite")
-            person = colleague_add(room=room, actor=self.user, **cleaned)
+            person = colleague_add(by=self.access, **data)
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -92,33 +89,22 @@ class StakeholdersViewSet(RoomViewSet):
         )
         if member is None:
             raise ValidationError({"email": "Choose a member of the room's organisation."})
-        person = stakeholder_add_seller(
-            room=self.access.room, actor=self.user, member=member, title=data.get("title", "")
-        )
+        person = stakeholder_add_seller(by=self.access, member=member, title=data.get("title", ""))
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Change someone's details (sellers)", request=StakeholderWriteSerializer)
     def partial_update(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
         self.access.require_seller()
         person = self.access.get_stakeholder(stakeholder_id)
-        data = self.input(StakeholderWriteSerializer, partial=True)
-        current = {
-            "name": person.name,
-            "email": person.email,
-            "title": person.title,
-            "role": person.role,
-        }
-        form = BuyerStakeholderForm(form_data(current | data), instance=person)
-        if person.side == Side.SELLER:
-            form.fields["email"].disabled = True  # a seller's address is their account's
-        stakeholder_update(stakeholder=person, actor=self.user, **form_cleaned(form))
+        changes = self.input(StakeholderWriteSerializer, partial=True)
+        stakeholder_update(stakeholder=person, by=self.access, **changes)
         return Response(self.get_serializer(person).data)
 
     @extend_schema(summary="Remove someone from the room (sellers)")
     def destroy(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
         self.access.require_seller()
         person = self.access.get_stakeholder(stakeholder_id)
-        stakeholder_remove(stakeholder=person, actor=self.user)
+        stakeholder_remove(stakeholder=person, by=self.access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -135,7 +121,7 @@ class StakeholdersViewSet(RoomViewSet):
         self.access.require_seller()
         person = self.access.get_stakeholder(stakeholder_id)
         self._consume("buyer_invite")
-        buyer_invite(stakeholder=person, actor=self.user)
+        buyer_invite(stakeholder=person, by=self.access)
         person.refresh_from_db()
         return Response(self.get_serializer(person).data)
 
@@ -143,5 +129,5 @@ class StakeholdersViewSet(RoomViewSet):
     def revoke(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
         self.access.require_seller()
         person = self.access.get_stakeholder(stakeholder_id)
-        buyer_revoke(stakeholder=person, actor=self.user)
+        buyer_revoke(stakeholder=person, by=self.access)
         return Response(self.get_serializer(person).data)

@@ -21,8 +21,7 @@ from api.serializers import (
     TaskWriteSerializer,
     TickWriteSerializer,
 )
-from api.views.base import RoomViewSet, form_cleaned, form_data
-from plans.forms import CommentForm, MilestoneForm
+from api.views.base import RoomViewSet
 from plans.models import Comment, Milestone, Task
 from plans.services import (
     comment_create,
@@ -36,9 +35,6 @@ from plans.services import (
     task_set_done,
     task_update,
 )
-from web.views.plans import _task_fields, _task_form
-
-OWNER_FIELDS = {"owner_choice": "owner"}
 
 
 class MilestonesViewSet(RoomViewSet):
@@ -67,29 +63,22 @@ class MilestonesViewSet(RoomViewSet):
         responses={201: MilestoneSerializer},
     )
     def create(self, request: Request, room_id: UUID) -> Response:
-        self.access.require_seller()
-        cleaned = form_cleaned(MilestoneForm(form_data(self.input(MilestoneWriteSerializer))))
-        milestone = milestone_create(room=self.access.room, actor=self.user, **cleaned)
+        self.access.require_seller()  # 403 before a 400 about the body, as in the browser
+        milestone = milestone_create(by=self.access, **self.input(MilestoneWriteSerializer))
         return Response(self.get_serializer(milestone).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Change a milestone (sellers)", request=MilestoneWriteSerializer)
     def partial_update(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
-        self.access.require_seller()
+        self.access.require_seller()  # 403 before 404, as in the browser
         milestone = self.access.get_milestone(milestone_id)
-        data = self.input(MilestoneWriteSerializer, partial=True)
-        current = {
-            "title": milestone.title,
-            "description": milestone.description,
-            "target_date": milestone.target_date,
-        }
-        cleaned = form_cleaned(MilestoneForm(form_data(current | data), instance=milestone))
-        milestone_update(milestone=milestone, actor=self.user, **cleaned)
+        changes = self.input(MilestoneWriteSerializer, partial=True)
+        milestone_update(milestone=milestone, by=self.access, **changes)
         return Response(self.get_serializer(milestone).data)
 
     @extend_schema(summary="Delete a milestone and its tasks (sellers)")
     def destroy(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
-        self.access.require_seller()
-        milestone_delete(milestone=self.access.get_milestone(milestone_id), actor=self.user)
+        self.access.require_seller()  # 403 before 404, as in the browser
+        milestone_delete(milestone=self.access.get_milestone(milestone_id), by=self.access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Move a milestone up or down (sellers)", request=MoveWriteSerializer)
@@ -122,15 +111,17 @@ class TasksViewSet(RoomViewSet):
         except Http404:
             raise ValidationError({"milestone": "Choose a milestone of this room."}) from None
 
-    def _owner_choice(self, data: dict, default_side: str) -> str:
-        """The browser form's owner field: a stakeholder's id, or "side:<side>"."""
-        if data.get("owner"):
-            return str(data["owner"])
-        return f"side:{data.get('side') or default_side}"
-
-    def _check_internal(self, data: dict) -> None:
-        if data.get("is_internal"):
-            self.access.require_seller()
+    def _task_fields(self, data: dict) -> dict:
+        """The body's ids as the room's objects, for plans.services (which has the rules)."""
+        fields = dict(data)
+        if "milestone" in fields:
+            fields["milestone"] = self._milestone(fields["milestone"])
+        if fields.get("owner") is not None:
+            try:
+                fields["owner"] = self.access.get_stakeholder(fields["owner"])
+            except Http404:
+                raise ValidationError({"owner": "Choose someone in this room."}) from None
+        return fields
 
     @extend_schema(summary="A room's tasks")
     def list(self, request: Request, room_id: UUID) -> Response:
@@ -147,55 +138,15 @@ class TasksViewSet(RoomViewSet):
         data = self.input(TaskWriteSerializer)
         if "status" in data:
             raise ValidationError({"status": "A new task is to do: change it afterwards."})
-        self._check_internal(data)
-        milestone = self._milestone(data["milestone"])
-        default_side = "seller" if self.access.is_seller else "buyer"
-        values = {
-            "title": data["title"],
-            "description": data.get("description", ""),
-            "due_date": data.get("due_date"),
-            "is_internal": data.get("is_internal", False),
-            "owner_choice": self._owner_choice(data, default_side),
-        }
-        form = _task_form(self.access, form_data(values))
-        form_cleaned(form, OWNER_FIELDS)
-        task = task_create(milestone=milestone, actor=self.user, **_task_fields(form))
+        task = task_create(by=self.access, **self._task_fields(data))
         return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Change a task", request=TaskWriteSerializer)
     def partial_update(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
         task = self.access.get_task(task_id)
-        self.access.require_task_editor(task)
+        self.access.require_task_editor(task)  # 403 before a 400 about the body
         data = self.input(TaskWriteSerializer, partial=True)
-        self._check_internal(data)
-        milestone = self._milestone(data["milestone"]) if "milestone" in data else task.milestone
-        current = {
-            "title": task.title,
-            "description": task.description,
-            "due_date": task.due_date,
-            "status": task.status,
-            "is_internal": task.is_internal,
-            "owner": task.owner.public_id if task.owner else None,
-            "side": task.side,
-        }
-        if "owner" in data and data["owner"] is None and "side" not in data:
-            data["side"] = task.side  # unassigning keeps the task on its side
-        if "side" in data and "owner" not in data:
-            data["owner"] = None  # a new side leaves the task unassigned on it
-        merged = current | data
-        values = {
-            "title": merged["title"],
-            "description": merged["description"],
-            "due_date": merged["due_date"],
-            "status": merged["status"],
-            "is_internal": merged["is_internal"],
-            "milestone": milestone.pk,
-            "owner_choice": self._owner_choice(merged, task.side),
-        }
-        form = _task_form(self.access, form_data(values), instance=task)
-        form_cleaned(form, OWNER_FIELDS)
-        fields = _task_fields(form)
-        task_update(task=task, actor=self.user, **fields)
+        task_update(task=task, by=self.access, **self._task_fields(data))
         return Response(self.get_serializer(task).data)
 
     @extend_schema(summary="Tick or reopen a task", request=TickWriteSerializer)
@@ -203,15 +154,15 @@ class TasksViewSet(RoomViewSet):
         if self.access.room.is_template:
             raise Http404  # a template's tasks are never done (the browser has no such page)
         task = self.access.get_task(task_id)
-        self.access.require_task_editor(task)
+        self.access.require_task_editor(task)  # 403 before a 400 about the body
         data = self.input(TickWriteSerializer)
-        task_set_done(task=task, done=data["done"], actor=self.user)
+        task_set_done(task=task, done=data["done"], by=self.access)
         return Response(self.get_serializer(task).data)
 
     @extend_schema(summary="Delete a task (sellers)")
     def destroy(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
-        self.access.require_seller()
-        task_delete(task=self.access.get_task(task_id), actor=self.user)
+        self.access.require_seller()  # 403 before 404, as in the browser
+        task_delete(task=self.access.get_task(task_id), by=self.access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -248,20 +199,10 @@ class CommentsViewSet(RoomViewSet):
     )
     def create(self, request: Request, room_id: UUID) -> Response:
         data = self.input(CommentWriteSerializer)
-        if data.get("is_internal"):
-            self.access.require_seller()
-        task = None
         if data.get("task"):
             try:
-                task = self.access.get_task(data["task"])
+                data["task"] = self.access.get_task(data["task"])
             except Http404:
                 raise ValidationError({"task": "Choose a task of this room."}) from None
-        cleaned = form_cleaned(CommentForm(form_data(data)))
-        comment = comment_create(
-            room=self.access.room,
-            actor=self.user,
-            body=cleaned["body"],
-            task=task,
-            is_internal=cleaned["is_internal"],
-        )
+        comment = comment_create(by=self.access, **data)
         return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)

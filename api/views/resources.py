@@ -71,10 +71,8 @@ class ResourcesViewSet(RoomViewSet):
     )
     def add_link(self, request: Request, room_id: UUID) -> Response:
         data = self.input(LinkWriteSerializer)
-        if data.get("is_internal"):
-            self.access.require_seller()
         cleaned = form_cleaned(ResourceLinkForm(form_data(data)))
-        resource = resource_add_link(room=self.access.room, actor=self.user, **cleaned)
+        resource = resource_add_link(by=self.access, **cleaned)
         return Response(self.get_serializer(resource).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -85,16 +83,13 @@ class ResourcesViewSet(RoomViewSet):
     def upload(self, request: Request, room_id: UUID) -> Response:
         access = self.access
         data = self.input(FileWriteSerializer)
-        if data.get("is_internal"):
-            access.require_seller()
         upload = data.pop("file", None)
         form = ResourceFileForm(
             form_data(data), {"file": upload} if upload else {}, too_big=self.size_limit.too_big
         )
         cleaned = form_cleaned(form)
         resource = resource_add_file(
-            room=access.room,
-            actor=self.user,
+            by=access,
             upload=cleaned["file"],
             title=cleaned["title"],
             is_internal=cleaned["is_internal"],
@@ -113,15 +108,14 @@ class ResourcesViewSet(RoomViewSet):
     def download(self, request: Request, room_id: UUID, resource_id: UUID) -> HttpResponseBase:
         resource = self.access.get_resource(resource_id)
         if resource.is_link:
-            resource_opened(access=self.access, resource=resource)
+            resource_opened(by=self.access, resource=resource)
             return redirect(resource.url)
         return file_response(self.access, resource)
 
     @extend_schema(summary="Remove a file or link (sellers; a buyer what they shared)")
     def destroy(self, request: Request, room_id: UUID, resource_id: UUID) -> Response:
         resource = self.access.get_resource(resource_id)
-        self.access.require_resource_remover(resource)
-        resource_delete(resource=resource, actor=self.user)
+        resource_delete(resource=resource, by=self.access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Move a file or link up or down (sellers)", request=MoveWriteSerializer)

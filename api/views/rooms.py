@@ -33,7 +33,7 @@ from api.views.base import ApiViewSet, form_cleaned, form_data
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.specs import TemplateSpec
 from rooms.access import get_room_access, get_room_access_for_seller, templates_usable_by
-from rooms.forms import BLANK, RoomCreateForm, RoomDetailsForm, SaveAsTemplateForm, StageForm
+from rooms.forms import BLANK, RoomCreateForm
 from rooms.models import Room
 from rooms.services import (
     room_create,
@@ -148,13 +148,9 @@ class RoomsViewSet(ApiViewSet):
     )
     def partial_update(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request.user, room_id)
-        room = access.room
-        data = self.input(RoomUpdateSerializer, partial=True)
-        form = RoomDetailsForm(instance=room)
-        current = {name: getattr(room, name) for name in form.fields}
-        form = RoomDetailsForm(form_data({**current, **data}), instance=room)
-        room_update_details(room=room, actor=self.user, **form_cleaned(form))
-        return Response(RoomSerializer(room, context={"access": access}).data)
+        changes = self.input(RoomUpdateSerializer, partial=True)
+        room_update_details(by=access, **changes)
+        return Response(RoomSerializer(access.room, context={"access": access}).data)
 
     @extend_schema(summary="A room's dashboard figures (sellers)", responses=RoomFiguresSerializer)
     def figures(self, request: Request, room_id: UUID) -> Response:
@@ -191,8 +187,7 @@ class RoomsViewSet(ApiViewSet):
     )
     def stage(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request.user, room_id)
-        cleaned = form_cleaned(StageForm(form_data(self.input(StageWriteSerializer))))
-        room_set_stage(room=access.room, actor=self.user, **cleaned)
+        room_set_stage(by=access, **self.input(StageWriteSerializer))
         return Response(RoomSerializer(access.room, context={"access": access}).data)
 
     @extend_schema(
@@ -202,10 +197,7 @@ class RoomsViewSet(ApiViewSet):
     )
     def save_as_template(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request.user, room_id)
-        cleaned = form_cleaned(
-            SaveAsTemplateForm(form_data(self.input(TemplateFromRoomSerializer)))
-        )
-        template = room_save_as_template(room=access.room, actor=self.user, **cleaned)
+        template = room_save_as_template(by=access, **self.input(TemplateFromRoomSerializer))
         data = TemplateSerializer(template_from_room(template)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -294,7 +286,7 @@ class TemplatesViewSet(ApiViewSet):
             raise Http404 from None  # a built-in template is nobody's to delete
         access = get_room_access(request.user, room_id, template=True)
         access.require_seller()
-        template_delete(template=access.room, actor=self.user)
+        template_delete(by=access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from activity.models import Event
 from plans.builtin_templates import BUILTIN_TEMPLATES
+from rooms.access import room_access_for
 from rooms.services import room_create
 from stakeholders.services import buyer_invite, buyer_link_create, stakeholder_add_buyer
 from tests.browser.test_buyer_journey import PHONE, sign_in, snapshot
@@ -33,10 +34,9 @@ def test_a_buyer_visit_shows_up_in_the_seller_feed_and_analytics(
         target_date=timezone.localdate() + datetime.timedelta(days=45),
         template=BUILTIN_TEMPLATES["smb"],
     )
-    dana = stakeholder_add_buyer(
-        room=room, actor=admin.user, name="Dana Decider", email="dana@buyer.example"
-    )
-    buyer_invite(stakeholder=dana, actor=admin.user)
+    as_admin = room_access_for(admin.user, room)
+    dana = stakeholder_add_buyer(by=as_admin, name="Dana Decider", email="dana@buyer.example")
+    buyer_invite(stakeholder=dana, by=as_admin)
     _link, token = buyer_link_create(stakeholder=dana, actor=admin.user, replace=False)
     task = room.tasks.filter(side="buyer").order_by("due_date").first()
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activity.kinds import EventKind
 from activity.recording import view_record
 from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
@@ -37,7 +38,7 @@ def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     form = MilestoneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
-            milestone_create(room=access.room, actor=request.user, **form.cleaned_data)
+            milestone_create(by=access, **form.cleaned_data)
             return plan_updated(request, access)
         return form_invalid(request, "plans/milestone_form.html", {"form": form, "access": access})
     return render(request, "plans/milestone_form.html", {"form": form, "access": access})
@@ -51,7 +52,7 @@ def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) ->
     context = {"form": form, "access": access, "milestone": milestone}
     if request.method == "POST":
         if form.is_valid():
-            milestone_update(milestone=milestone, actor=request.user, **form.cleaned_data)
+            milestone_update(milestone=milestone, by=access, **form.cleaned_data)
             return plan_updated(request, access, f"milestone-{milestone.public_id}")
         return form_invalid(request, "plans/milestone_form.html", context)
     name = "plans/milestone_form.html#form" if request.htmx else "plans/milestone_form.html"
@@ -63,7 +64,7 @@ def milestone_delete_view(
     request: AuthedRequest, room_id: UUID, milestone_id: UUID
 ) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
-    milestone_delete(milestone=access.get_milestone(milestone_id), actor=request.user)
+    milestone_delete(milestone=access.get_milestone(milestone_id), by=access)
     return plan_updated(request, access)
 
 
@@ -73,9 +74,7 @@ def milestone_move_view(request: AuthedRequest, room_id: UUID, milestone_id: UUI
     milestone = access.get_milestone(milestone_id)
     form = MoveForm(request.POST)
     if form.is_valid():
-        milestone_move(
-            milestone=milestone, direction=form.cleaned_data["direction"], actor=request.user
-        )
+        milestone_move(milestone=milestone, direction=form.cleaned_data["direction"], by=access)
     return plan_updated(request, access, f"milestone-{milestone.public_id}")
 
 
@@ -93,16 +92,9 @@ def _task_form(access: RoomAccess, data=None, instance: Task | None = None) -> T
     )
 
 
-def _task_fields(form: TaskForm) -> dict:
-    data = dict(form.cleaned_data)
-    data.setdefault("is_internal", False)  # buyers' forms have no such field
-    owner, side = data.pop("owner_choice")
-    return {**data, "owner": owner, "side": side}
-
-
 @require_http_methods(["GET", "POST"])
 def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpResponse:
-    """Sellers add any task; buyers add tasks for their own side (TaskForm(for_buyer))."""
+    """Sellers add any task; buyers add tasks for their own side (plans.services says so)."""
     access = room_access(request, room_id, template=None)
     milestone = access.get_milestone(milestone_id)
     form = _task_form(access, request.POST if request.method == "POST" else None)
@@ -110,9 +102,9 @@ def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpR
     if request.method == "POST":
         if form.is_valid():
             try:
-                task = task_create(milestone=milestone, actor=request.user, **_task_fields(form))
+                task = task_create(milestone=milestone, by=access, **form.task_fields())
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_service_error(exc)
             else:
                 return plan_updated(request, access, f"task-{task.public_id}")
         return form_invalid(request, "plans/task_form.html", context)
@@ -126,7 +118,9 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     if not access.room.is_template:
         summary = f"opened the task “{task.title}”"
         target = f"task:{task.public_id}"
-        view_record(access.who, "task.viewed", summary, target=target, is_internal=task.is_internal)
+        view_record(
+            access.who, EventKind.TASK_VIEWED, summary, target=target, is_internal=task.is_internal
+        )
     comments = access.comments().filter(task=task).select_related("author")
     context = {
         "access": access,
@@ -143,15 +137,15 @@ def task_detail(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
 def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     access = room_access(request, room_id)
     task = access.get_task(task_id)
-    access.require_task_editor(task)
+    access.require_task_editor(task)  # before the form is shown; task_update checks it again
     form = _task_form(access, request.POST if request.method == "POST" else None, instance=task)
     context = {"form": form, "access": access, "task": task, "milestone": task.milestone}
     if request.method == "POST":
         if form.is_valid():
             try:
-                task_update(task=task, actor=request.user, **_task_fields(form))
+                task_update(task=task, by=access, **form.task_fields())
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_service_error(exc)
             else:
                 return plan_updated(request, access, f"task-{task.public_id}")
         return form_invalid(request, "plans/task_form.html", context)
@@ -164,8 +158,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     """Tick or untick; HTMX gets the row with the two progress bars out of band."""
     access = room_access(request, room_id, template=False)
     task = access.get_task(task_id)
-    access.require_task_editor(task)
-    task_set_done(task=task, done=not task.is_done, actor=request.user)
+    task_set_done(task=task, done=not task.is_done, by=access)
     if not request.htmx:
         return redirect(room_url(access, f"task-{task.public_id}"))
     milestone_progress_, plan_progress = milestone_progress(access, task.milestone)
@@ -184,7 +177,7 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
 @require_POST
 def task_delete_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
-    task_delete(task=access.get_task(task_id), actor=request.user)
+    task_delete(task=access.get_task(task_id), by=access)
     return plan_updated(request, access)
 
 
@@ -194,7 +187,7 @@ def task_move_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> Http
     task = access.get_task(task_id)
     form = MoveForm(request.POST)
     if form.is_valid():
-        task_move(task=task, direction=form.cleaned_data["direction"], actor=request.user)
+        task_move(task=task, direction=form.cleaned_data["direction"], by=access)
     return plan_updated(request, access, f"task-{task.public_id}")
 
 
@@ -207,15 +200,8 @@ def comment_add(request: AuthedRequest, room_id: UUID, task_id: UUID | None = No
     task = access.get_task(task_id) if task_id else None
     form = CommentForm(request.POST)
     if form.is_valid():
-        is_internal = form.cleaned_data["is_internal"] and access.is_seller
         try:
-            comment_create(
-                room=access.room,
-                actor=request.user,
-                body=form.cleaned_data["body"],
-                task=task,
-                is_internal=is_internal,
-            )
+            comment_create(by=access, task=task, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
     if form.is_valid():

@@ -60,11 +60,10 @@ def _add_file(request: AuthedRequest, room_id: UUID, limit: SizeLimitHandler) ->
     if form.is_valid():
         try:
             resource = resource_add_file(
-                room=access.room,
-                actor=request.user,
+                by=access,
                 upload=form.cleaned_data["file"],
                 title=form.cleaned_data["title"],
-                is_internal=form.cleaned_data["is_internal"] and access.is_seller,
+                is_internal=form.cleaned_data["is_internal"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -80,13 +79,7 @@ def resource_add_link_view(request: AuthedRequest, room_id: UUID) -> HttpRespons
     form = ResourceLinkForm(request.POST)
     if form.is_valid():
         try:
-            resource = resource_add_link(
-                room=access.room,
-                actor=request.user,
-                url=form.cleaned_data["url"],
-                title=form.cleaned_data["title"],
-                is_internal=form.cleaned_data["is_internal"] and access.is_seller,
-            )
+            resource = resource_add_link(by=access, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -101,7 +94,7 @@ def resource_open(request: AuthedRequest, room_id: UUID, resource_id: UUID) -> H
     access = room_access(request, room_id, template=False)
     resource = access.get_resource(resource_id)
     if resource.is_link:
-        resource_opened(access=access, resource=resource)
+        resource_opened(by=access, resource=resource)
         return redirect(resource.url)
     return file_response(access, resource)
 
@@ -111,8 +104,7 @@ def resource_delete_view(request: AuthedRequest, room_id: UUID, resource_id: UUI
     """Sellers remove anything; a buyer what they shared themselves."""
     access = room_access(request, room_id, template=False)
     resource = access.get_resource(resource_id)
-    access.require_resource_remover(resource)
-    resource_delete(resource=resource, actor=request.user)
+    resource_delete(resource=resource, by=access)
     messages.success(request, f"Removed “{resource.name}”.")
     return _back(request, access)
 
@@ -124,7 +116,5 @@ def resource_move_view(request: AuthedRequest, room_id: UUID, resource_id: UUID)
     resource = access.get_resource(resource_id)
     form = MoveForm(request.POST)
     if form.is_valid():
-        resource_move(
-            resource=resource, direction=form.cleaned_data["direction"], actor=request.user
-        )
+        resource_move(resource=resource, direction=form.cleaned_data["direction"], by=access)
     return _back(request, access)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activity.kinds import EventKind
 from activity.recording import beacon_token, view_record
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.access import (
@@ -118,7 +119,7 @@ def room_page_response(
     context = {"room": access.room, "body_html": room_body_html(request, access)}
     if record and not access.room.is_template:
         # Queued, not written: the page does not wait for the database (activity.recording).
-        view = view_record(access.who, "room.viewed", "opened the room")
+        view = view_record(access.who, EventKind.ROOM_VIEWED, "opened the room")
         context["beacon_token"] = beacon_token(view)
     return render(request, "rooms/room_detail.html", context)
 
@@ -140,7 +141,7 @@ def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     form = RoomDetailsForm(request.POST if request.method == "POST" else None, instance=room)
     if request.method == "POST" and form.is_valid():
         try:
-            room_update_details(room=room, actor=request.user, **form.cleaned_data)
+            room_update_details(by=access, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -157,12 +158,7 @@ def room_stage(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     form = StageForm(request.POST)
     if form.is_valid():
         try:
-            room_set_stage(
-                room=access.room,
-                stage=form.cleaned_data["stage"],
-                lost_reason=form.cleaned_data["lost_reason"],
-                actor=request.user,
-            )
+            room_set_stage(by=access, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -177,7 +173,7 @@ def room_save_as_template_view(request: AuthedRequest, room_id: UUID) -> HttpRes
     access = room_access_for_seller(request, room_id)
     form = SaveAsTemplateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        template = room_save_as_template(room=access.room, actor=request.user, **form.cleaned_data)
+        template = room_save_as_template(by=access, **form.cleaned_data)
         messages.success(request, f"Saved as the template “{template.name}”.")
         return redirect("template_detail", room_id=template.public_id)
     status = 422 if form.errors else 200
@@ -207,6 +203,6 @@ def template_delete_view(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     access = room_access(request, room_id, template=True)
     access.require_seller()
     name = access.room.name
-    template_delete(template=access.room, actor=request.user)
+    template_delete(by=access)
     messages.success(request, f"The template “{name}” was deleted.")
     return redirect("template_list")

@@ -53,9 +53,9 @@ def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
         if form.is_valid():
             try:
                 if access.is_seller:
-                    stakeholder_add_buyer(room=access.room, actor=request.user, **form.cleaned_data)
+                    stakeholder_add_buyer(by=access, **form.cleaned_data)
                 elif ratelimit.consume(request, action="colleague_invite", user=request.user):
-                    colleague_add(room=access.room, actor=request.user, **form.cleaned_data)
+                    colleague_add(by=access, **form.cleaned_data)
                 else:
                     return render(request, "429.html", status=429)
             except ValidationError as exc:
@@ -76,12 +76,7 @@ def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                stakeholder_add_seller(
-                    room=access.room,
-                    actor=request.user,
-                    member=form.cleaned_data["member"],
-                    title=form.cleaned_data["title"],
-                )
+                stakeholder_add_seller(by=access, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -103,7 +98,7 @@ def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
     if request.method == "POST":
         if form.is_valid():
             try:
-                stakeholder_update(stakeholder=stakeholder, actor=request.user, **form.cleaned_data)
+                stakeholder_update(stakeholder=stakeholder, by=access, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -124,7 +119,7 @@ def stakeholder_remove_view(
     access = room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     try:
-        stakeholder_remove(stakeholder=stakeholder, actor=request.user)
+        stakeholder_remove(stakeholder=stakeholder, by=access)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return stakeholders_updated(request, access)
@@ -140,7 +135,7 @@ def stakeholder_move_view(
         stakeholder_move(
             stakeholder=access.get_stakeholder(stakeholder_id),
             direction=form.cleaned_data["direction"],
-            actor=request.user,
+            by=access,
         )
     return stakeholders_updated(request, access)
 
@@ -152,7 +147,7 @@ def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
     if not ratelimit.consume(request, action="buyer_invite", user=request.user):
         return render(request, "429.html", status=429)
     try:
-        buyer_invite(stakeholder=stakeholder, actor=request.user)
+        buyer_invite(stakeholder=stakeholder, by=access)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -165,7 +160,7 @@ def buyer_revoke_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
     access = room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
     try:
-        buyer_revoke(stakeholder=stakeholder, actor=request.user)
+        buyer_revoke(stakeholder=stakeholder, by=access)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, Side, User
 from accounts.services import organisation_create, user_create_verified
+from activity.kinds import EventKind
 from activity.models import Event
 from analytics.rollups import rollup_rebuild
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Task
 from plans.services import comment_create, task_set_done
+from rooms.access import room_access_for
 from rooms.models import Room
 from rooms.services import room_create, room_update_details
 from stakeholders.models import AccessState, Stakeholder
@@ -82,9 +84,9 @@ class Command(BaseCommand):
             target_date=today + timedelta(days=90),
             template=BUILTIN_TEMPLATES["enterprise"],
         )
+        as_rep = room_access_for(rep.user, globex)
         room_update_details(
-            room=globex,
-            actor=rep.user,
+            by=as_rep,
             accent_colour="#0f766e",
             deal_value=Decimal("84000"),
             currency="USD",
@@ -101,17 +103,14 @@ class Command(BaseCommand):
             ("Frank Grimes", "frank@globex.example", "VP Sales Operations", "champion"),
             ("Mindy Simmons", "mindy@globex.example", "IT Security Lead", "security"),
         ]:
-            stakeholder_add_buyer(
-                room=globex, actor=rep.user, name=name, email=email, title=title, role=role
-            )
-        stakeholder_add_seller(room=globex, actor=rep.user, member=admin)
+            stakeholder_add_buyer(by=as_rep, name=name, email=email, title=title, role=role)
+        stakeholder_add_seller(by=as_rep, member=admin)
         champion = globex.stakeholders.get(email="frank@globex.example")
-        buyer_invite(stakeholder=champion, actor=rep.user)  # the email lands in var/mail/
+        buyer_invite(stakeholder=champion, by=as_rep)  # the email lands in var/mail/
         for task in globex.tasks.order_by("due_date")[:6]:
-            task_set_done(task=task, done=True, actor=rep.user)
+            task_set_done(task=task, done=True, by=as_rep)
         comment_create(
-            room=globex,
-            actor=rep.user,
+            by=as_rep,
             body="Welcome, Globex team! This is our shared plan to go-live. Shout if a date is "
             "off.",
         )
@@ -162,21 +161,21 @@ class DemoHistory:
         for stakeholder, user in globex_buyers:
             quiet_after = 15 if stakeholder.email == "mindy@globex.example" else 0
             self._visits(globex, stakeholder, user, pace.get(stakeholder.email, 0.3), quiet_after)
-        acme_buyer = self._buyer(acme, "Wile Coyote", "wile@acme.example", "champion", rep)
+        acme_buyer = self._buyer(acme, "Wile Coyote", "wile@acme.example", "champion")
         self._visits(acme, *acme_buyer, chance=0.2)
         umbrella_buyer = self._buyer(
-            umbrella, "Alice Abernathy", "alice@umbrella.example", "champion", rep
+            umbrella, "Alice Abernathy", "alice@umbrella.example", "champion"
         )
         self._visits(umbrella, *umbrella_buyer, chance=0.35, quiet_after=18)
+        as_rep = room_access_for(rep, initech)
         initech_buyer = stakeholder_add_buyer(
-            room=initech,
-            actor=rep,
+            by=as_rep,
             name="Peter Gibbons",
             email="peter@initech.example",
             title="Product Manager",
             role="champion",
         )
-        buyer_invite(stakeholder=initech_buyer, actor=rep)
+        buyer_invite(stakeholder=initech_buyer, by=as_rep)
         Stakeholder.objects.filter(pk=initech_buyer.pk).update(
             invited_at=self.now - timedelta(days=10)
         )
@@ -187,7 +186,7 @@ class DemoHistory:
         # The buyers' first visits happened when the history starts, not now.
         opened = self.now - timedelta(days=HISTORY_DAYS)
         rooms = [globex, acme, umbrella]
-        Event.objects.filter(room__in=rooms, kind="buyer.first_visit").update(
+        Event.objects.filter(room__in=rooms, kind=EventKind.BUYER_FIRST_VISIT).update(
             created_at=opened, stored_at=opened
         )
         Stakeholder.objects.filter(room__in=rooms, last_seen_at__isnull=False).update(
@@ -201,8 +200,9 @@ class DemoHistory:
         Room.objects.filter(pk=room.pk).update(start_date=self.today - timedelta(days=days_ago))
         room.refresh_from_db()
         todo = room.tasks.exclude(status="done").order_by("due_date", "pk")
+        as_owner = room_access_for(room.owner, room)
         for task in list(todo[:completions]):
-            task_set_done(task=task, done=True, actor=room.owner)
+            task_set_done(task=task, done=True, by=as_owner)
         done = list(room.tasks.filter(status="done").order_by("due_date", "pk"))
         for i, task in enumerate(done):
             days = days_ago - 3 - (i * (days_ago - 4)) // max(1, len(done))
@@ -217,18 +217,17 @@ class DemoHistory:
             for stakeholder in room.stakeholders.filter(side=Side.BUYER).order_by("pk")
         ]
 
-    def _buyer(
-        self, room: Room, name: str, email: str, role: str, actor: User
-    ) -> tuple[Stakeholder, User]:
-        stakeholder = stakeholder_add_buyer(
-            room=room, actor=actor, name=name, email=email, role=role
-        )
+    def _buyer(self, room: Room, name: str, email: str, role: str) -> tuple[Stakeholder, User]:
+        # Added by the room's owner: the rep who owns Globex cannot reach the others' rooms.
+        by = room_access_for(room.owner, room)
+        stakeholder = stakeholder_add_buyer(by=by, name=name, email=email, role=role)
         return self._activate(stakeholder)
 
     def _activate(self, stakeholder: Stakeholder) -> tuple[Stakeholder, User]:
         """The buyer opened their link once (the link's own rules make their user)."""
         if stakeholder.access_state == AccessState.NOT_INVITED:
-            buyer_invite(stakeholder=stakeholder, actor=stakeholder.room.owner)
+            room = stakeholder.room
+            buyer_invite(stakeholder=stakeholder, by=room_access_for(room.owner, room))
         _link, token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
         redemption = buyer_link_redeem(token=token)
         assert redemption is not None  # noqa: S101 - a fresh link always redeems
@@ -245,7 +244,7 @@ class DemoHistory:
             if self.random.random() > chance:
                 continue
             at = self.now - timedelta(days=days_ago, hours=self.random.randint(-4, 4))
-            self._event(room, user, stakeholder, "room.viewed", "opened the room", at, True)
+            self._event(room, user, stakeholder, EventKind.ROOM_VIEWED, "opened the room", at, True)
             for _ in range(self.random.randint(0, 3)):
                 at += timedelta(minutes=self.random.randint(1, 6))
                 public_id, title = self.random.choice(tasks)
@@ -253,7 +252,7 @@ class DemoHistory:
                     room,
                     user,
                     stakeholder,
-                    "task.viewed",
+                    EventKind.TASK_VIEWED,
                     f"opened the task “{title}”",
                     at,
                     False,
@@ -264,7 +263,7 @@ class DemoHistory:
                 room,
                 user,
                 stakeholder,
-                "room.time",
+                EventKind.ROOM_TIME,
                 f"spent {seconds} s on the room",
                 at,
                 False,
