@@ -24,15 +24,12 @@ RUN groupadd --system --gid 10001 tandem \
 
 WORKDIR /app
 
-# The pinned dependencies of pyproject.toml, in a layer of their own so that a code change does
-# not reinstall them. The project itself is not installed: it runs from /app (PYTHONPATH),
-# where templates/ and static/ live beside the packages.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; \
-print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# The locked dependencies (requirements.lock: every package pinned with its hashes), in a layer
+# of their own so that a code change does not reinstall them. The project itself is not
+# installed: it runs from /app (PYTHONPATH), where templates/ and static/ live beside the
+# packages.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 

@@ -4,20 +4,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint format install install-dev migrate clean bench
+.PHONY: run test lint format install install-dev migrate clean bench lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when the dependencies change.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Reinstall only when the locked dependencies change. Every package, transitive ones included,
+# comes from the lock files at the version and with the hashes recorded there; the project itself
+# is installed without resolving anything more.
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# Re-resolve the lock files from pyproject.toml's pins (after changing a dependency there).
+lock:
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/pip install --quiet pip-tools==7.6.2
+	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
+	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --extra dev --output-file requirements-dev.lock pyproject.toml
 
 install: $(VENV)/.installed
 
@@ -51,4 +63,4 @@ format: install-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var/static build *.egg-info
+	rm -rf $(VENV) .venv-tools var/static build *.egg-info

@@ -2,9 +2,11 @@
 missing or malformed variable (PRODUCT.md section 6) stops start-up with a message naming it."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -358,3 +360,32 @@ def test_env_site_url_rejects_anything_but_an_absolute_http_url(monkeypatch, raw
     monkeypatch.setenv("TANDEM_SITE", raw)
     with pytest.raises(ImproperlyConfigured, match="TANDEM_SITE"):
         env_site_url("TANDEM_SITE", default="http://unused")
+
+
+def _locked(path: Path) -> dict[str, str]:
+    """name → version of every package a lock file pins, each of which must carry hashes."""
+    text = path.read_text()
+    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+) \\\n\s+--hash=sha256:", text, re.M))
+    assert pins, path
+    lines = [line for line in text.splitlines() if re.match(r"^[A-Za-z0-9_.\-]+==", line)]
+    assert len(lines) == len(pins), f"{path.name}: a pin without its hashes"
+    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in pins.items()}
+
+
+@pytest.mark.parametrize(
+    ("lock", "groups"),
+    [("requirements.lock", ["main"]), ("requirements-dev.lock", ["main", "dev"])],
+)
+def test_the_lock_files_pin_with_hashes_what_pyproject_asks_for(lock, groups):
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {
+        "main": project["dependencies"],
+        "dev": project["optional-dependencies"]["dev"],
+    }
+    locked = _locked(REPO_ROOT / lock)
+    for group in groups:
+        for requirement in wanted[group]:
+            name, version = re.fullmatch(
+                r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", requirement
+            ).groups()
+            assert locked.get(re.sub(r"[-_.]+", "-", name).lower()) == version, (lock, requirement)
