@@ -3,7 +3,7 @@ import uuid
 from django.db import models
 
 
-class EmailStatus(models.TextChoices):
+class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     # Claimed by a worker, which is handing it to the mail server. A row that stays here was
     # interrupted (the worker died): it may or may not have been delivered, so it is never
@@ -16,21 +16,45 @@ class EmailStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class OutboundEmail(models.Model):
-    """One email Tandem means to send, written in the same transaction as its cause.
+# The name the email code has always used.
+EmailStatus = DeliveryStatus
+
+
+class Delivery(models.Model):
+    """What every kind of delivery shares (emails today; webhook and chat messages next): one
+    row written in the same transaction as its cause, claimed by one worker, sent at most once,
+    retried with backoff, and left visible to the organisation's admins when it fails
+    (outbox.delivery holds the machinery; a transport says how one row is sent).
 
     The key makes the intention unique (``invitation:<id>:<token hash>``): writing it twice
-    is a no-op, so a retried request or task never queues a second copy. A worker sends it
-    (``outbox.tasks.email_send``); a periodic sweep picks up what the broker never
-    delivered.
+    is a no-op, so a retried request or task never queues a second copy.
     """
 
     key = models.CharField(max_length=200, unique=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # Whose email it is: its organisation's admins see its delivery (web.views.notifications).
+    # Whose delivery it is: its organisation's admins see it (web.views.notifications).
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    status = models.CharField(
+        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    # When a failed delivery may be tried again (the sweep respects the retries' backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboundEmail(Delivery):
+    """One email Tandem means to send. A worker sends it (``outbox.tasks.email_send``); a
+    periodic sweep picks up what the broker never delivered."""
+
     kind = models.CharField(max_length=16, blank=True)  # a Kind: checked again at send time
     # Set for emails written when they are sent, from their notices (a composer: outbox.composers):
     # a reminder about a task completed or re-dated since it was queued says nothing of it.
@@ -43,16 +67,6 @@ class OutboundEmail(models.Model):
     # Bodies that carry a secret link are erased once sent: the link's token then lives only
     # in the recipient's mailbox (the database keeps its hash).
     scrub_after_send = models.BooleanField(default=False)
-    status = models.CharField(
-        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    # When a failed email may be tried again (the sweep respects the retries' backoff).
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Made by the notifications app, before the outbox was its own layer.

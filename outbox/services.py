@@ -6,7 +6,8 @@ from datetime import datetime
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from outbox.models import EmailStatus, OutboundEmail
+from outbox.delivery import delivery_send_again
+from outbox.models import OutboundEmail
 from outbox.preferences import unsubscribe_headers, unsubscribe_url, wants
 from outbox.tasks import email_send
 
@@ -63,15 +64,6 @@ def email_dispatch(email_id: int, eta: datetime | None = None) -> None:
         logger.warning("email %s left for the outbox sweep: broker unavailable", email_id)
 
 
-@transaction.atomic
 def email_send_again(*, email: OutboundEmail) -> OutboundEmail:
     """An admin's decision for a failed or interrupted email: queue it once more."""
-    email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-    if email.status not in (EmailStatus.FAILED, EmailStatus.SENDING):
-        return email
-    email.status = EmailStatus.PENDING
-    email.attempts = 0
-    email.next_attempt_at = None
-    email.save(update_fields=["status", "attempts", "next_attempt_at"])
-    transaction.on_commit(lambda: email_dispatch(email.pk))
-    return email
+    return delivery_send_again(email, email_dispatch)

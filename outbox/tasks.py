@@ -1,10 +1,9 @@
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
-from outbox.models import EmailStatus, OutboundEmail
+from outbox.delivery import deliveries_due
+from outbox.models import OutboundEmail
 from outbox.sending import (
     MAX_ATTEMPTS,
     email_claim,
@@ -17,7 +16,7 @@ logger = logging.getLogger("tandem")
 
 
 # Named as before the outbox was its own app, so that messages queued then still run.
-@shared_task(bind=True, max_retries=MAX_ATTEMPTS, name="outbox.tasks.email_send")
+@shared_task(bind=True, max_retries=MAX_ATTEMPTS, name="notifications.tasks.email_send")
 def email_send(self, email_id: int) -> str:
     """Send one queued email, at most once (outbox.sending says how).
 
@@ -43,15 +42,7 @@ def email_send(self, email_id: int) -> str:
 def outbox_sweep() -> int:
     """Beat runs this every minute: queue what was never handed to a worker (broker down), and
     what failed once its backoff is over."""
-    now = timezone.now()
-    ids = list(
-        OutboundEmail.objects.filter(
-            status=EmailStatus.PENDING, created_at__lt=now - timedelta(minutes=2)
-        )
-        .exclude(next_attempt_at__gt=now)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:500]
-    )
+    ids = deliveries_due(OutboundEmail)
     for email_id in ids:
         email_send.delay(email_id)
     return len(ids)

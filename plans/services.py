@@ -20,7 +20,6 @@ from plans.models import Comment, Milestone, Status, Task
 from rooms.access import RoomAccess
 from rooms.events import event_record_by
 from rooms.ordering import move, next_position
-from rooms.versioning import room_touch
 from stakeholders.models import Stakeholder
 
 
@@ -103,13 +102,10 @@ def milestone_delete(*, milestone: Milestone, by: RoomAccess) -> None:
 
 @transaction.atomic
 def milestone_move(*, milestone: Milestone, direction: str, by: RoomAccess) -> bool:
-    """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    """Not worth an event; the page shows the new order (rooms.ordering.move says so)."""
     by.require_seller()
     by.check_in_room(milestone.room_id)
-    moved = move(milestone, by.room.milestones.all(), direction)
-    if moved:
-        room_touch(milestone.room_id)
-    return moved
+    return move(milestone, by.room.milestones.all(), direction)
 
 
 @transaction.atomic
@@ -219,13 +215,10 @@ def task_delete(*, task: Task, by: RoomAccess) -> None:
 
 @transaction.atomic
 def task_move(*, task: Task, direction: str, by: RoomAccess) -> bool:
-    """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    """Not worth an event; the page shows the new order (rooms.ordering.move says so)."""
     by.require_seller()
     by.check_in_room(task.room_id)
-    moved = move(task, task.milestone.tasks.all(), direction)
-    if moved:
-        room_touch(task.room_id)
-    return moved
+    return move(task, task.milestone.tasks.all(), direction)
 
 
 @transaction.atomic

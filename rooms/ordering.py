@@ -1,15 +1,18 @@
-"""Moving a row up or down among its siblings (milestones, tasks, stakeholders)."""
+"""Moving a row up or down among its siblings (milestones, tasks, stakeholders, resources)."""
 
 from typing import Any
 
 from django.db import models
+
+from rooms.versioning import room_touch
 
 
 def move(obj: Any, siblings: models.QuerySet, direction: str) -> bool:
     """Swap ``obj`` with its neighbour in ``direction`` ("up" or "down"); False at either end.
 
     Positions are renumbered 0..n first, so rows that share a position (created together, or
-    left by a deletion) still move one step at a time.
+    left by a deletion) still move one step at a time. The room page shows the order, so a move
+    moves the room's content version too (rooms.versioning), in the caller's transaction.
     """
     ordered = list(siblings.select_for_update().order_by("position", "pk"))
     index = next(i for i, row in enumerate(ordered) if row.pk == obj.pk)
@@ -24,6 +27,7 @@ def move(obj: Any, siblings: models.QuerySet, direction: str) -> bool:
             changed.append(row)
     siblings.model._default_manager.bulk_update(changed, ["position"])
     obj.position = target
+    room_touch(obj.room_id)
     return True
 
 

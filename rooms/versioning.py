@@ -1,8 +1,8 @@
 """The room's content version: what the room page's cache is keyed on (web.room_page).
 
 Every write that changes what the page shows calls ``room_touch`` inside its own transaction:
-``rooms.events.event_record`` does for every recorded event, and the few services that
-write without recording one (reordering) call it themselves. A reader who sees the new version
+``rooms.events.event_record`` does for every recorded event, and ``rooms.ordering.move`` for
+the reorderings, which record none. A reader who sees the new version
 therefore sees the new content, and a page cached under an old version is never served again.
 """
 

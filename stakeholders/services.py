@@ -18,7 +18,6 @@ from rooms.access import RoomAccess
 from rooms.events import event_record, event_record_by
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
-from rooms.versioning import room_touch
 from stakeholders.models import OPEN_STATES, AccessState, BuyerLink, BuyingRole, Stakeholder
 
 
@@ -167,14 +166,11 @@ def stakeholder_remove(*, stakeholder: Stakeholder, by: RoomAccess) -> None:
 
 @transaction.atomic
 def stakeholder_move(*, stakeholder: Stakeholder, direction: str, by: RoomAccess) -> bool:
-    """Not worth an event, but the page shows the new order (rooms.versioning)."""
+    """Not worth an event; the page shows the new order (rooms.ordering.move says so)."""
     by.require_seller()
     by.check_in_room(stakeholder.room_id)
     siblings = stakeholder.room.stakeholders.filter(side=stakeholder.side)
-    moved = move(stakeholder, siblings, direction)
-    if moved:
-        room_touch(stakeholder.room_id)
-    return moved
+    return move(stakeholder, siblings, direction)
 
 
 # Buyer access --------------------------------------------------------------------------------
