@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.db import transaction
+
 from activity.kinds import EventKind
 from activity.models import Event
-from activity.subscriptions import Recorded, publish
+from activity.subscriptions import Recorded, publish, publish_committed
 
 
 def record(
@@ -33,5 +35,7 @@ def record(
         is_internal=is_internal,
         data=data or {},
     )
-    publish(Recorded(events=[event]))
+    recorded = Recorded(events=[event])
+    publish(recorded)
+    transaction.on_commit(lambda: publish_committed(recorded))
     return event

@@ -26,7 +26,6 @@ from django.utils import timezone
 from activity.buffer import push
 from activity.kinds import TIME_KIND, EventKind
 from activity.store import events_store
-from activity.tasks import drain_wake
 
 logger = logging.getLogger("tandem")
 
@@ -101,13 +100,10 @@ def event_queue(payload: dict) -> None:
         events_store([payload])
         return
     try:
-        wake = push(payload)
+        push(payload)
     except Exception:  # Redis is unreachable: write it here rather than lose it
         logger.warning("event %s written directly: Redis unavailable", payload["public_id"])
         events_store([payload])
-        return
-    if wake:
-        drain_wake()
 
 
 def beacon_token(view: dict) -> str:

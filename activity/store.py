@@ -9,7 +9,7 @@ from django.db import transaction
 from activity.kinds import VIEW_KINDS, VISIT_GAP
 from activity.kinds import starts_visit as visit_starts
 from activity.models import Event
-from activity.subscriptions import Recorded, publish
+from activity.subscriptions import Recorded, publish, publish_committed
 
 
 def events_store(payloads: list[dict]) -> None:
@@ -49,10 +49,13 @@ def events_store(payloads: list[dict]) -> None:
                 is_internal=is_internal,
             )
         )
+    recorded = Recorded(events=events, buffered=True)
     with transaction.atomic():
         Event.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
-        # Subscribers (buyer alerts, rollups) hear of the whole batch, in its transaction.
-        publish(Recorded(events=events, buffered=True))
+        # Subscribers (buyer alerts) hear of the whole batch in its transaction, others
+        # (rollups) once it is committed.
+        publish(recorded)
+    publish_committed(recorded)
 
 
 def _view_times(parsed: list[tuple[dict, datetime]]) -> dict[tuple[int, int], list[datetime]]:

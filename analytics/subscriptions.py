@@ -5,4 +5,4 @@ from analytics.rollups import rollups_on_recorded
 
 
 def connect() -> None:
-    subscribe("analytics.rollups", rollups_on_recorded)
+    subscribe("analytics.rollups", rollups_on_recorded, after_commit=True)
