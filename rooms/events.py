@@ -4,7 +4,7 @@ transaction. Whoever cares (alerts, mentions, rollups, webhooks) subscribes to t
 
 from typing import Any
 
-from accounts.models import Membership, Side, User
+from accounts.models import User
 from activity.kinds import EventKind
 from activity.models import Event
 from activity.record import record
@@ -19,25 +19,20 @@ def event_record(
     actor: User | None,
     kind: EventKind,
     summary: str,
+    side: str,
     is_internal: bool = False,
-    side: str | None = None,
     **data: Any,
 ) -> Event:
     """Record one thing that happened in ``room``. Called by services, inside their transaction.
 
-    ``side`` comes from the actor's access; a caller without one (a script, the demo seed)
-    leaves it out and the actor's membership decides.
+    ``side`` is the actor's ("buyer"/"seller", from their access; "" for the system): the log
+    never looks it up.
     """
-    if side is None and actor is not None:
-        is_member = Membership.objects.filter(
-            organisation_id=room.organisation_id, user=actor
-        ).exists()
-        side = Side.SELLER if is_member else Side.BUYER
     event = record(
         organisation_id=room.organisation_id,
         room_id=room.pk,
         actor_id=actor.pk if actor is not None else None,
-        side=side or "",
+        side=side,
         kind=kind,
         summary=summary,
         is_internal=is_internal,

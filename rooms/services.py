@@ -122,7 +122,13 @@ def room_create(
             field = "start_date" if direction == Direction.FORWARD else "target_date"
             raise ValidationError({field: "Choose a date this plan's dates fit around."}) from None
     summary = f"created the room from “{template.name}”" if template else "created the room"
-    event_record(room=room, actor=membership.user, kind=EventKind.ROOM_CREATED, summary=summary)
+    event_record(
+        room=room,
+        actor=membership.user,
+        side=Side.SELLER,
+        kind=EventKind.ROOM_CREATED,
+        summary=summary,
+    )
     return room
 
 

@@ -350,6 +350,7 @@ def buyer_link_redeem(*, token: str) -> Redemption | None:
     event_record(
         room=stakeholder.room,
         actor=user,
+        side=Side.BUYER,
         kind=EventKind.BUYER_FIRST_VISIT if first_visit else EventKind.INVITATION_OPENED,
         summary="opened the room for the first time" if first_visit else "opened their link",
         is_internal=False,

@@ -239,7 +239,7 @@ def buyer_revoked(w, room, task):
 def event_recorded(w, room, task):
     # The activity feed is filled in per request, outside the cached body.
     def change():
-        event_record(room=room, actor=None, kind="x", summary="zedded")
+        event_record(room=room, actor=None, side="", kind="x", summary="zedded")
 
     return change, lambda html: "zedded" in html
 
