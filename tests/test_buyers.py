@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from activity.kinds import LINK_KINDS
 from activity.models import Event
 from outbox.models import OutboundEmail
 from plans.models import Comment, Status, Task
@@ -23,10 +24,15 @@ from tests.factories import StakeholderFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
+CARA = "cara@buyer-a1.example"  # the invite fixture's buyer
 
 
 def url(name, room, **ids):
     return reverse(name, kwargs={"room_id": room.public_id, **ids})
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
 
 
 def link_path(message) -> str:
@@ -115,17 +121,100 @@ class TestInvitations:
         assert client.get(url("room_detail", world.room_a2)).status_code == 404
         assert client.get(url("room_detail", world.room_b1)).status_code == 404
 
-    def test_a_signed_in_seller_following_a_buyer_link_becomes_that_buyer(
-        self, invite, client, world
-    ):
-        _, path = invite()
-        client.force_login(world.rep)
-        client.post(path)
-        assert client.get(reverse("home")).status_code == 200
-        assert (
-            int(client.session["_auth_user_id"])
-            == User.objects.get(email="cara@buyer-a1.example").pk
+
+class TestSomeoneElseOpensABuyersLink:
+    """A signed-in person who is not the link's buyer (a seller trying the email, someone else
+    on a shared computer) is asked before the link signs them out; staying leaves the link
+    unused. Both doors behave alike: the room link and a reminder's link to a task."""
+
+    @pytest.fixture(params=["room", "task"])
+    def door(self, request, invite, world):
+        """Cara's link, and where it leads: (stakeholder, link path, destination)."""
+        stakeholder, path = invite()
+        if request.param == "room":
+            return stakeholder, path, url("room_detail", world.room_a1)
+        task = world.room_a1.tasks.get(title="Agree the success criteria")
+        return (
+            stakeholder,
+            f"{path}tasks/{task.public_id}/",
+            url("task_detail", world.room_a1, task_id=task.public_id),
         )
+
+    @staticmethod
+    def assert_unused(stakeholder):
+        stakeholder.refresh_from_db()
+        assert (stakeholder.user, stakeholder.access_state) == (None, AccessState.INVITED)
+        assert BuyerLink.objects.get(stakeholder=stakeholder).last_used_at is None
+        assert not User.objects.filter(email=CARA).exists()
+        assert not Event.objects.filter(kind__in=LINK_KINDS).exists()
+
+    def test_a_signed_in_seller_is_asked_and_the_question_changes_nothing(
+        self, door, client, world
+    ):
+        stakeholder, path, _ = door
+        client.force_login(world.rep)
+        page = client.get(path)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "You are signed in as rep@a.example." in text_of(html)
+        assert "as Cara Champion?</h1>" in html
+        assert 'name="open_as" value="buyer"' in html and 'name="open_as" value="me"' in html
+        # A POST without an answer (the button of a page shown before they signed in) asks too.
+        assert "You are signed in as rep@a.example." in text_of(client.post(path).content.decode())
+        assert int(client.session["_auth_user_id"]) == world.rep.pk
+        self.assert_unused(stakeholder)
+
+    def test_staying_leads_a_seller_who_sees_the_room_there_and_leaves_the_link_unused(
+        self, door, client, world
+    ):
+        stakeholder, path, destination = door
+        client.force_login(world.owner)
+        response = client.post(path, {"open_as": "me"})
+        assert response.status_code == 302 and response["Location"] == destination
+        assert int(client.session["_auth_user_id"]) == world.owner.pk
+        page = client.get(destination).content.decode()
+        assert "You are still signed in as owner@a.example" in page
+        self.assert_unused(stakeholder)
+
+    @pytest.mark.parametrize("person", ["rep", "outsider", "other_buyer"])
+    def test_staying_leads_someone_who_cannot_see_the_room_home(self, door, client, world, person):
+        stakeholder, path, _ = door
+        someone = getattr(world, person)
+        client.force_login(someone)
+        response = client.post(path, {"open_as": "me"})
+        assert response.status_code == 302 and response["Location"] == reverse("home")
+        assert int(client.session["_auth_user_id"]) == someone.pk
+        page = client.get(reverse("home")).content.decode()
+        assert f"You are still signed in as {someone.email}" in page
+        self.assert_unused(stakeholder)
+
+    def test_choosing_the_buyer_signs_out_and_in_as_the_buyer(self, door, client, world):
+        stakeholder, path, destination = door
+        client.force_login(world.rep)
+        response = client.post(path, {"open_as": "buyer"})
+        assert response.status_code == 302 and response["Location"] == destination
+        cara = User.objects.get(email="cara@buyer-a1.example")
+        assert int(client.session["_auth_user_id"]) == cara.pk
+        stakeholder.refresh_from_db()
+        assert (stakeholder.user, stakeholder.access_state) == (cara, AccessState.ACTIVE)
+        assert client.get(destination).status_code == 200
+
+    def test_the_buyer_already_signed_in_is_not_asked(self, door, world):
+        _, path, destination = door
+        cara = Client()
+        cara.post(path)  # her first visit signs her in
+        page = cara.get(path)
+        assert "You are signed in as" not in page.content.decode()
+        response = cara.post(path)
+        assert response.status_code == 302 and response["Location"] == destination
+        assert int(cara.session["_auth_user_id"]) == User.objects.get(email=CARA).pk
+
+    def test_an_anonymous_visitor_sees_the_link_page_as_before(self, door):
+        stakeholder, path, _ = door
+        html = Client().get(path).content.decode()
+        assert "Hello Cara Champion:" in html
+        assert "You are signed in as" not in html and "open_as" not in html
+        self.assert_unused(stakeholder)
 
 
 class TestWhatBuyersSee:

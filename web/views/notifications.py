@@ -77,11 +77,14 @@ def buyer_task_link(request: HttpRequest, token: str, task_id: UUID) -> HttpResp
 
     The buyer-link rules are the room link's own (web.views.stakeholders.buyer_link does the
     redeeming and signing in): a GET changes nothing (mail scanners follow links) and shows the
-    task with one button; someone already signed in as this buyer goes straight to the task."""
+    task with one button; someone already signed in as this buyer goes straight to the task, and
+    someone signed in as another person is asked first."""
     link = buyer_link_find(token)
     task = link.room.tasks.filter(public_id=task_id, is_internal=False).first() if link else None
     if link is None or task is None:
         return render(request, "stakeholders/buyer_link_invalid.html", status=404)
+    if (asked := stakeholder_views.ask_someone_else(request, link, task=task)) is not None:
+        return asked
     room_url = reverse("room_detail", args=[link.room.public_id])
     task_url = reverse("task_detail", args=[link.room.public_id, task.public_id])
     if request.method == "GET":

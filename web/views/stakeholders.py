@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -13,8 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Membership, Side
 from plans.forms import MoveForm
+from plans.models import Task
 from rooms.access import RoomAccess
 from stakeholders.forms import BuyerLinkRequestForm, BuyerStakeholderForm, SellerStakeholderForm
+from stakeholders.models import BuyerLink
 from stakeholders.services import (
     buyer_invite,
     buyer_link_find,
@@ -168,15 +170,58 @@ def buyer_revoke_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
     return stakeholders_updated(request, access)
 
 
+def ask_someone_else(
+    request: HttpRequest, link: BuyerLink, *, task: Task | None = None
+) -> HttpResponse | None:
+    """A buyer's link, opened by someone signed in as another person (a seller trying the email,
+    someone else on a shared computer): they are asked before the link signs them out.
+
+    Returns the question (on a GET, or on a POST without an answer: the button of a page shown
+    before they signed in), or where staying themselves leads; None when the link goes on as
+    it always has: nobody is signed in, the buyer is, or they chose to open it as the buyer."""
+    user = request.user
+    buyer = link.stakeholder
+    if not user.is_authenticated:
+        return None
+    if user.pk == buyer.user_id or user.email.lower() == buyer.email.lower():
+        return None
+    # The question's two buttons answer "open_as": "buyer" or "me".
+    answer = request.POST.get("open_as") if request.method == "POST" else None
+    if answer == "buyer":
+        return None
+    if answer != "me":
+        context = {"link": link, "room": link.room, "task": task}
+        return render(request, "stakeholders/buyer_link_question.html", context)
+    # They stay themselves and the link stays unused: it is still the buyer's to open.
+    try:
+        access = room_access(request, link.room.public_id)
+    except Http404:
+        messages.info(
+            request,
+            f"You are still signed in as {user.email}, who cannot see {link.room.buyer_company}'s "
+            f"room. {buyer.name}'s link was not used.",
+        )
+        return redirect("home")
+    messages.info(
+        request, f"You are still signed in as {user.email}. {buyer.name}'s link was not used."
+    )
+    if task is not None:
+        return redirect("task_detail", access.room.public_id, task.public_id)
+    return redirect(access.base_url)
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def buyer_link(request: HttpRequest, token: str) -> HttpResponse:
     """A buyer's emailed link. GET only shows where it leads (mail scanners prefetch links);
-    opening the room is a POST. Unknown, expired and revoked links are the same 404."""
+    opening the room is a POST. Unknown, expired and revoked links are the same 404. Someone
+    signed in as another person is asked first (ask_someone_else)."""
     link = buyer_link_find(token)
     if link is None:
         return render(request, "stakeholders/buyer_link_invalid.html", status=404)
+    if (asked := ask_someone_else(request, link)) is not None:
+        return asked
     if request.method == "POST":
         redemption = buyer_link_redeem(token=token)
         if redemption is None:
