@@ -183,6 +183,7 @@ def ask_someone_else(
     buyer = link.stakeholder
     if not user.is_authenticated:
         return None
+    # The buyer: their user, or the address redeeming makes (or finds) the buyer's user by.
     if user.pk == buyer.user_id or user.email.lower() == buyer.email.lower():
         return None
     # The question's two buttons answer "open_as": "buyer" or "me".
@@ -198,8 +199,8 @@ def ask_someone_else(
     except Http404:
         messages.info(
             request,
-            f"You are still signed in as {user.email}, who cannot see {link.room.buyer_company}'s "
-            f"room. {buyer.name}'s link was not used.",
+            f"You are still signed in as {user.email}, without access to that room. "
+            f"{buyer.name}'s link was not used.",
         )
         return redirect("home")
     messages.info(
