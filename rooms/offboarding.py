@@ -103,9 +103,10 @@ def _room_hand_over(room: Room, new_owner: User, actor: User) -> None:
     room.save(update_fields=["owner", "updated_at"])
     people = room.stakeholders.all()
     # The owner is one of the room's people ("The room's owner stays in the room").
-    if not people.filter(user=new_owner).exists() and not people.filter(
-        email__iexact=new_owner.email
-    ).exists():
+    if (
+        not people.filter(user=new_owner).exists()
+        and not people.filter(email__iexact=new_owner.email).exists()
+    ):
         Stakeholder.objects.create(
             organisation_id=room.organisation_id,
             room=room,
