@@ -94,6 +94,7 @@ def buyer_alert_send_due(*, room_id: int) -> bool:
         template="notifications/email/buyer_alert",
         kind=Kind.ALERTS,
         organisation_id=room.organisation_id,
+        topic=f"room:{room.pk}",
         context={
             "room": room,
             "events": events,

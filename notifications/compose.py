@@ -19,6 +19,7 @@ from notifications.models import Notice, NoticeKind
 from outbox.models import OutboundEmail
 from outbox.preferences import unsubscribe_headers, unsubscribe_url
 from plans.models import Status, Task
+from rooms.access import address_may_see_room
 from rooms.models import LIVE_STAGES, Room
 from stakeholders.models import OPEN_STATES, Stakeholder
 from stakeholders.services import buyer_link_create, buyer_link_url
@@ -66,11 +67,14 @@ class Links:
 
 
 def _reaches(notice: Notice, to: str) -> bool:
-    """The person is still who the email is for, and still in the room."""
+    """The person is still who the email is for, and may still see the room (a seller still a
+    member who sees it, a buyer whose access is open)."""
     person = notice.stakeholder
     if person.email.lower() != to.lower():
         return False
-    return person.side == Side.SELLER or person.access_state in OPEN_STATES
+    if person.side == Side.BUYER and person.access_state not in OPEN_STATES:
+        return False
+    return address_may_see_room(to, person.room)
 
 
 def reminder_stands(notice: Notice) -> bool:

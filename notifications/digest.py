@@ -155,6 +155,7 @@ def _digest_queue(members: list[Membership], day: date, zone: zoneinfo.ZoneInfo)
             template="notifications/email/digest",
             kind=Kind.DIGEST,
             organisation_id=member.organisation_id,
+            topic=f"organisation:{member.organisation_id}",
             context={
                 "user": member.user,
                 "organisation": member.organisation,

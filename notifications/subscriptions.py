@@ -9,12 +9,15 @@ from notifications.alerts import buyer_alerts_on_recorded
 from notifications.compose import COMPOSERS, email_compose
 from notifications.invitations import invitation_email_queue
 from notifications.mentions import mentions_on_recorded
-from outbox.composers import composer_register
+from notifications.recipients import organisation_reaches, room_reaches
+from outbox.composers import composer_register, recipient_check_register
 
 
 def connect() -> None:
     for name in COMPOSERS:
         composer_register(name, email_compose)
+    recipient_check_register("room", room_reaches)
+    recipient_check_register("organisation", organisation_reaches)
     subscribe("notifications.buyer_alerts", buyer_alerts_on_recorded)
     subscribe("notifications.mentions", mentions_on_recorded)
     invitation_issued.connect(

@@ -59,6 +59,10 @@ class OutboundEmail(Delivery):
     # Set for emails written when they are sent, from their notices (a composer: outbox.composers):
     # a reminder about a task completed or re-dated since it was queued says nothing of it.
     compose = models.CharField(max_length=16, blank=True)
+    # What the email is about, as "<scope>:<id>" ("room:42"): when it is claimed, the check
+    # registered for its scope (outbox.composers) says whether the address may still hear of
+    # it. The outbox itself knows no room.
+    topic = models.CharField(max_length=64, blank=True)
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()

@@ -4,14 +4,14 @@ its guarantee: handed to the mail server at most once).
 Emails with a ``compose`` are written at claim time by the composer registered under that name
 (outbox.composers): notifications' reminders leave out a task completed or re-dated since it
 was queued, and an email with nothing left to say is cancelled, as is one whose address has
-since turned that kind of email off.
+since turned that kind of email off or may no longer see what it is about (its topic).
 """
 
 from smtplib import SMTPRecipientsRefused
 
 from django.core.mail import EmailMultiAlternatives
 
-from outbox.composers import email_compose
+from outbox.composers import email_compose, recipient_allowed
 from outbox.delivery import MAX_ATTEMPTS, delivery_claim, delivery_mark_failed, delivery_mark_sent
 from outbox.models import OutboundEmail
 from outbox.preferences import wants
@@ -22,6 +22,8 @@ ERASED = "(erased once sent: it held a secret link)"
 
 
 def _prepare(email: OutboundEmail) -> bool:
+    if not recipient_allowed(email):
+        return False
     if email.compose and not email_compose(email):
         return False
     return not email.kind or wants(email.to, email.kind)

@@ -24,12 +24,14 @@ def email_queue(
     secret: bool = False,
     kind: str = "",
     organisation_id: int | None = None,
+    topic: str = "",
 ) -> OutboundEmail | None:
     """Render ``<template>_subject.txt``, ``_message.txt`` and ``_message.html`` and queue them.
 
     Call it inside the transaction that causes the email. The same key twice queues once.
     An email of a ``kind`` the address has turned off is not queued (None); one that is
-    carries a one-click unsubscribe link and its headers.
+    carries a one-click unsubscribe link and its headers. A ``topic`` ("room:42") is checked
+    again when it is sent: an address that may no longer see it gets nothing.
     """
     if kind:
         if not wants(to, kind):
@@ -48,6 +50,7 @@ def email_queue(
             "scrub_after_send": secret,
             "kind": kind,
             "organisation_id": organisation_id,
+            "topic": topic,
         },
     )
     if created:

@@ -26,7 +26,7 @@ from accounts.models import Membership, Side, User
 from activity.recording import Who
 from plans.models import Comment, Milestone, Task
 from rooms.models import Resource, Room, RoomQuerySet
-from stakeholders.models import AccessState, Stakeholder
+from stakeholders.models import OPEN_STATES, AccessState, Stakeholder
 
 
 def _visible_to(membership: Membership) -> RoomQuerySet:
@@ -176,6 +176,30 @@ def room_access_for(user: User, room: Room) -> RoomAccess:
         if buyer is not None:
             return RoomAccess(room=room, user=user, buyer=buyer)
     raise Http404
+
+
+def address_may_see_room(email: str, room: Room) -> bool:
+    """Whether the person at this address may still see the room, by the rules above: a member
+    of its organisation who sees every room, owns it or is on its seller team, or one of its
+    buyers whose access is open (invited or active). Emails about a room are checked against
+    it when they are sent, so that nobody hears of a room they have left."""
+    membership = (
+        Membership.objects.filter(organisation_id=room.organisation_id, user__email__iexact=email)
+        .select_related("user")
+        .first()
+    )
+    if membership is not None and (
+        membership.sees_every_room
+        or room.owner_id == membership.user_id
+        or room.seller_team.filter(pk=membership.user_id).exists()
+    ):
+        return True
+    return (
+        not room.is_template
+        and Stakeholder.objects.filter(
+            room=room, side=Side.BUYER, email__iexact=email, access_state__in=OPEN_STATES
+        ).exists()
+    )
 
 
 def get_room_access_for_seller(user: AnyUser, room_id: UUID) -> RoomAccess:

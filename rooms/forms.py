@@ -1,8 +1,10 @@
 from typing import Any, cast
+from uuid import UUID
 
 from django import forms
 from django.utils import timezone
 
+from accounts.models import Membership
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from rooms.models import Room, Stage
 from rooms.services import DETAIL_FIELDS
@@ -139,3 +141,42 @@ class SaveAsTemplateForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class NewOwnersForm(forms.Form):
+    """Who takes over each room a leaving member owns: one choice per room (rooms.offboarding)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        rooms: list[Room],
+        members: list[Membership],
+        default: Membership | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.rooms = rooms
+        self.members = {str(m.public_id): m for m in members}
+        choices = [
+            (str(m.public_id), f"{m.user.get_full_name()} ({m.get_role_display().lower()})")
+            for m in members
+        ]
+        for room in rooms:
+            self.fields[self.field_name(room)] = forms.ChoiceField(
+                label=str(room),
+                choices=choices,
+                initial=str(default.public_id) if default else None,
+            )
+
+    @staticmethod
+    def field_name(room: Room) -> str:
+        return f"owner-{room.public_id}"
+
+    def rows(self) -> list[tuple[Room, forms.BoundField]]:
+        return [(room, self[self.field_name(room)]) for room in self.rooms]
+
+    def new_owners(self) -> dict[UUID, Membership]:
+        return {
+            room.public_id: self.members[self.cleaned_data[self.field_name(room)]]
+            for room in self.rooms
+        }

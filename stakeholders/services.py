@@ -229,6 +229,7 @@ def _invite(by: RoomAccess, stakeholder: Stakeholder) -> BuyerLink:
         key=f"buyer-invitation:{link.pk}",
         to=stakeholder.email,
         template="stakeholders/email/buyer_invitation",
+        topic=f"room:{room.pk}",
         context={
             "room": room,
             "stakeholder": stakeholder,

@@ -39,12 +39,13 @@ from accounts.services import (
     invitation_create,
     invitation_resend,
     invitation_revoke,
-    membership_remove,
     membership_set_role,
     organisation_create,
     organisation_settings_update,
     user_has_verified_email,
 )
+from rooms.forms import NewOwnersForm
+from rooms.offboarding import member_offboard, new_owner_choices, rooms_joined_by, rooms_owned_by
 from web.http import AuthedRequest
 from web.organisation import select_organisation
 
@@ -158,23 +159,43 @@ def member_set_role(
     return redirect("member_list", organisation_id=organisation_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(
     request: AuthedRequest, organisation_id: UUID, membership_id: UUID
 ) -> HttpResponse:
+    """The admin removes a member: from the organisation and every room of it at once, each
+    room they own handed to the member the admin picks (rooms.offboarding)."""
     admin = get_membership_for_admin(request.user, organisation_id)
     member = get_member_of(admin, membership_id)
-    try:
-        membership_remove(membership=member, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, f"{member.user.email} was removed from {admin.organisation.name}."
-        )
-    if member.user_id == request.user.id:
-        return redirect("home")
-    return redirect("member_list", organisation_id=organisation_id)
+    members = new_owner_choices(member)
+    default = admin if admin.pk != member.pk else (members[0] if members else None)
+    form = NewOwnersForm(
+        request.POST if request.method == "POST" else None,
+        rooms=list(rooms_owned_by(member)),
+        members=members,
+        default=default,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_offboard(membership=member, actor=request.user, new_owners=form.new_owners())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"{member.user.email} was removed from {admin.organisation.name}."
+            )
+            if member.user_id == request.user.id:
+                return redirect("home")
+            return redirect("member_list", organisation_id=organisation_id)
+    context = {
+        "organisation": admin.organisation,
+        "membership": admin,
+        "member": member,
+        "form": form,
+        "joined": rooms_joined_by(member).count(),
+    }
+    status = 422 if form.errors else 200
+    return render(request, "accounts/member_remove.html", context, status=status)
 
 
 @require_POST
