@@ -37,8 +37,9 @@ def organisation_create(*, name: str, creator: User) -> Organisation:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the organisation a name."})
-    if Organisation.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"An organisation named “{name}” already exists."})
+    # A name is only what people see (organisations are told apart by their public ids), so
+    # another company's name is no reason to refuse: refusing told anyone signed in, a buyer
+    # with nothing but a link included, which companies use Tandem.
     organisation = Organisation.objects.create(name=name)
     Membership.objects.create(organisation=organisation, user=creator, role=Role.ADMIN)
     return organisation
