@@ -56,9 +56,7 @@ class TestOnboarding:
         assert Membership.objects.get(user=user).role == Role.ADMIN
         assert "Create your first room" in client.get("/").content.decode()
 
-    def test_creating_an_organisation_does_not_reveal_whether_its_name_is_taken(
-        self, client, user
-    ):
+    def test_creating_an_organisation_does_not_reveal_whether_its_name_is_taken(self, client, user):
         """A name is only a label: a second "Globex" is simply created, for the person alone."""
         globex = Organisation.objects.create(name="Globex")
         client.force_login(user)
