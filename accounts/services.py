@@ -153,6 +153,22 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     return invitation
 
 
+def invitation_token_renew(invitation_id: int, to: str) -> str | None:
+    """The token of an invitation email being sent: a fresh one for an open invitation to that
+    address (the one sent before stops working); None otherwise."""
+    invitation = (
+        Invitation.objects.pending()
+        .select_for_update()
+        .filter(pk=invitation_id, email__iexact=to)
+        .first()
+    )
+    if invitation is None:
+        return None
+    token, invitation.token_hash = token_new()
+    invitation.save(update_fields=["token_hash"])
+    return token
+
+
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
