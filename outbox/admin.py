@@ -19,6 +19,9 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "html_body",
     ]
 
+    def has_add_permission(self, request) -> bool:
+        return False  # emails are queued by the app, never written by hand
+
     @admin.display(description="Body text")
     def text_body(self, email: OutboundEmail) -> str:
         return WITHHELD if email.scrub_after_send else email.body_text
