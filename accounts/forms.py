@@ -1,7 +1,9 @@
 import zoneinfo
 from functools import cache
 
+from allauth.account.adapter import get_adapter
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 
 from accounts.models import Role
 
@@ -19,6 +21,23 @@ class OrganisationForm(forms.Form):
         if not name:
             raise forms.ValidationError("Give the organisation a name.")
         return name
+
+
+class StaffSignInForm(AdminAuthenticationForm):
+    """Django's admin sign-in with the site's lockout: the password is checked through allauth,
+    which counts failures per address and per client (ACCOUNT_RATE_LIMITS["login_failed"]) and
+    refuses even the right password while the limit holds."""
+
+    def clean(self) -> dict:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            adapter = get_adapter(self.request)
+            self.user_cache = adapter.authenticate(self.request, email=email, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class InvitationForm(forms.Form):

@@ -91,8 +91,8 @@ class Organisation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        constraints = [models.UniqueConstraint(Lower("name"), name="organisation_name_ci_unique")]
+    # The name is not unique: it is only a label, and refusing a taken one would tell anyone
+    # signed in which companies use Tandem (accounts.services.organisation_create).
 
     def __str__(self) -> str:
         return self.name

@@ -37,8 +37,9 @@ def organisation_create(*, name: str, creator: User) -> Organisation:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the organisation a name."})
-    if Organisation.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"An organisation named “{name}” already exists."})
+    # A name is only what people see (organisations are told apart by their public ids), so
+    # another company's name is no reason to refuse: refusing told anyone signed in, a buyer
+    # with nothing but a link included, which companies use Tandem.
     organisation = Organisation.objects.create(name=name)
     Membership.objects.create(organisation=organisation, user=creator, role=Role.ADMIN)
     return organisation
@@ -150,6 +151,22 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     invitation.save(update_fields=["token_hash", "expires_at", "invited_by"])
     _invitation_queue_email(invitation, token)
     return invitation
+
+
+def invitation_token_renew(invitation_id: int, to: str) -> str | None:
+    """The token of an invitation email being sent: a fresh one for an open invitation to that
+    address (the one sent before stops working); None otherwise."""
+    invitation = (
+        Invitation.objects.pending()
+        .select_for_update()
+        .filter(pk=invitation_id, email__iexact=to)
+        .first()
+    )
+    if invitation is None:
+        return None
+    token, invitation.token_hash = token_new()
+    invitation.save(update_fields=["token_hash"])
+    return token
 
 
 @transaction.atomic

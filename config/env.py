@@ -46,14 +46,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise _fail(name, raw, "one of 1/0, true/false, yes/no, on/off")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise _fail(name, raw, "a whole number") from None
+    if minimum is not None and value < minimum:
+        raise _fail(name, raw, f"a whole number of at least {minimum}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
+
+from accounts.forms import StaffSignInForm
 
 
 def _admin_signs_in_itself(resolver: URLResolver) -> URLResolver:
@@ -17,5 +20,7 @@ def _admin_signs_in_itself(resolver: URLResolver) -> URLResolver:
 urlpatterns = [
     path("", include("web.urls")),
     path("api/", include("api.urls")),
-    _admin_signs_in_itself(path("admin/", admin.site.urls)),
 ]
+if settings.ADMIN_ENABLED:
+    admin.site.login_form = StaffSignInForm
+    urlpatterns.append(_admin_signs_in_itself(path("admin/", admin.site.urls)))

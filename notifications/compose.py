@@ -22,7 +22,7 @@ from plans.models import Status, Task
 from rooms.access import address_may_see_room
 from rooms.models import LIVE_STAGES, Room
 from stakeholders.models import OPEN_STATES, Stakeholder
-from stakeholders.services import buyer_link_create, buyer_link_url
+from stakeholders.services import buyer_link_create, buyer_link_placeholder, buyer_link_url
 
 # Rooms whose plan is still being worked on (a won room is onboarding).
 
@@ -47,9 +47,10 @@ class Links:
         return bool(self.tokens)
 
     def _token(self, stakeholder: Stakeholder) -> str:
+        """The link's placeholder: its token is made as the email is sent, never stored."""
         if stakeholder.pk not in self.tokens:
-            _link, token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
-            self.tokens[stakeholder.pk] = token
+            link, _token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
+            self.tokens[stakeholder.pk] = buyer_link_placeholder(link)
         return self.tokens[stakeholder.pk]
 
     def room(self, stakeholder: Stakeholder, room: Room) -> str:

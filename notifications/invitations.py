@@ -6,11 +6,16 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import Invitation
+from outbox.composers import secret_placeholder
 from outbox.services import email_queue
 
+INVITATION_MAKER = "invitation"
 
-def invitation_email_queue(*, invitation: Invitation, token: str, **_: Any) -> None:
-    """Queue the invitation email; its body is erased once sent (it holds the link)."""
+
+def invitation_email_queue(*, invitation: Invitation, **_: Any) -> None:
+    """Queue the invitation email. Its link's token is made as it is sent (outbox.composers:
+    the outbox never holds it), and an email sent again carries a new one."""
+    token = secret_placeholder(INVITATION_MAKER, invitation.pk)
     email_queue(
         key=f"org-invitation:{invitation.pk}:{invitation.token_hash}",
         to=invitation.email,

@@ -10,7 +10,10 @@ registered for its scope ("room"): an address that may no longer see what the em
 (a member removed, a buyer revoked) gets nothing, however long ago the email was queued.
 """
 
+import re
 from collections.abc import Callable
+
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from outbox.models import OutboundEmail
 
@@ -43,3 +46,55 @@ def recipient_allowed(email: OutboundEmail) -> bool:
         return True
     scope, _, ident = email.topic.partition(":")
     return _recipient_checks[scope](email.to, ident)
+
+
+# --- Secret tokens, made when the email is sent ------------------------------------------------
+#
+# An email that carries a secret link (a buyer's link, an invitation) is queued with a signed
+# placeholder where the token goes (secret_placeholder). At claim time the maker registered
+# under the placeholder's name makes a fresh token, in the claim's transaction, and the token
+# goes into the message in memory only: the outbox never holds it, not while the email waits,
+# not in a row left ``sending``, not in the admin; an email sent again carries a new token. A
+# maker is given the recipient and refuses an object that is not theirs, so a placeholder can
+# only ever bring its own person their own link.
+
+SecretMaker = Callable[[int, str], str | None]  # (object's pk, recipient) -> token or None
+
+_secret_makers: dict[str, SecretMaker] = {}
+_PLACEHOLDER = re.compile(r"tandemsecret-([a-z_]+)-(\d+)-([0-9a-f]{20})")
+
+
+def secret_register(name: str, maker: SecretMaker) -> None:
+    _secret_makers[name] = maker
+
+
+def _signature(name: str, pk: int) -> str:
+    return salted_hmac("outbox.secret", f"{name}:{pk}").hexdigest()[:20]
+
+
+def secret_placeholder(name: str, pk: int) -> str:
+    """What an email holds where a token goes; URL-safe and untouched by escaping. Signed with
+    SECRET_KEY: text a person typed into an email cannot ask for a token."""
+    return f"tandemsecret-{name}-{pk}-{_signature(name, pk)}"
+
+
+def email_secrets_fill(email: OutboundEmail) -> tuple[str, str] | None:
+    """The email's text and HTML bodies with a fresh token for each placeholder; None when a
+    maker refuses (the link or invitation no longer stands: the caller cancels the email). An
+    unknown name is a bug, raised so that the outbox records it and retries with backoff."""
+    tokens: dict[str, str] = {}
+    for match in _PLACEHOLDER.finditer(email.body_text + email.body_html):
+        name, pk, signature = match.groups()
+        if match.group(0) in tokens or not constant_time_compare(
+            signature, _signature(name, int(pk))
+        ):
+            continue
+        token = _secret_makers[name](int(pk), email.to)
+        if token is None:
+            return None
+        tokens[match.group(0)] = token
+
+    def fill(text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: tokens.get(m.group(0), m.group(0)), text)
+
+    return fill(email.body_text), fill(email.body_html)

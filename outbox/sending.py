@@ -11,7 +11,7 @@ from smtplib import SMTPRecipientsRefused
 
 from django.core.mail import EmailMultiAlternatives
 
-from outbox.composers import email_compose, recipient_allowed
+from outbox.composers import email_compose, email_secrets_fill, recipient_allowed
 from outbox.delivery import MAX_ATTEMPTS, delivery_claim, delivery_mark_failed, delivery_mark_sent
 from outbox.models import OutboundEmail
 from outbox.preferences import wants
@@ -31,8 +31,25 @@ def _prepare(email: OutboundEmail) -> bool:
 
 def email_claim(email_id: int) -> OutboundEmail | str:
     """Lock a due pending email, write it if it is written at send time, and mark it
-    ``sending``; the row, or why not ("skipped", "cancelled", "failed")."""
-    return delivery_claim(OutboundEmail, email_id, prepare=_prepare)
+    ``sending``; the row, or why not ("skipped", "cancelled", "failed").
+
+    The row returned carries its secret tokens (outbox.composers.email_secrets_fill); the
+    database keeps the placeholders."""
+    filled: list[tuple[str, str]] = []
+
+    def prepare(email: OutboundEmail) -> bool:
+        if not _prepare(email):
+            return False
+        bodies = email_secrets_fill(email)
+        if bodies is None:
+            return False
+        filled.append(bodies)
+        return True
+
+    claimed = delivery_claim(OutboundEmail, email_id, prepare=prepare)
+    if isinstance(claimed, OutboundEmail):
+        claimed.body_text, claimed.body_html = filled[0]  # in memory only, never saved
+    return claimed
 
 
 def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
@@ -52,15 +69,8 @@ def email_mark_sent(email: OutboundEmail) -> None:
 def email_mark_failed(email: OutboundEmail, exc: OSError) -> int | None:
     """Record a failure. The mail server refusing the recipient (a bounce) is final at once: it
     would refuse again. Otherwise the row goes back to pending after a backoff; returns it in
-    seconds, or None when the attempts are spent (then the row stays visible as failed)."""
-    erase = (
-        {"body_text": "(erased: it held a secret link)", "body_html": ""}
-        if email.scrub_after_send
-        else {}
-    )
+    seconds, or None when the attempts are spent (then the row stays visible as failed, and an
+    admin may send it again: its secret links are placeholders, given fresh tokens then)."""
     return delivery_mark_failed(
-        email,
-        f"{type(exc).__name__}: {exc}",
-        final=isinstance(exc, SMTPRecipientsRefused),
-        **erase,
+        email, f"{type(exc).__name__}: {exc}", final=isinstance(exc, SMTPRecipientsRefused)
     )

@@ -13,12 +13,16 @@ from django.utils import timezone
 from accounts.models import Membership, Side, User
 from accounts.tokens import token_hash, token_new
 from activity.kinds import EventKind
+from outbox.composers import secret_placeholder
 from outbox.services import email_queue
 from rooms.access import RoomAccess
 from rooms.events import event_record, event_record_by
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
 from stakeholders.models import OPEN_STATES, AccessState, BuyerLink, BuyingRole, Stakeholder
+
+# The name under which buyers' link tokens are made as their email is sent (outbox.composers).
+BUYER_LINK_MAKER = "buyer_link"
 
 
 def _check_not_template(room: Room) -> None:
@@ -205,6 +209,24 @@ def buyer_link_url(token: str) -> str:
     return settings.SITE_URL + reverse("buyer_link", args=[token])
 
 
+def buyer_link_placeholder(link: BuyerLink) -> str:
+    """What an email holds, at rest, where the link's token goes (outbox.composers)."""
+    return secret_placeholder(BUYER_LINK_MAKER, link.pk)
+
+
+def buyer_link_token_renew(link_id: int, to: str) -> str | None:
+    """The token of an email being sent (outbox.composers): a fresh one for a link that still
+    works and belongs to the address it is sent to; None otherwise."""
+    link = (
+        BuyerLink.objects.usable().select_for_update().filter(pk=link_id, email__iexact=to).first()
+    )
+    if link is None:
+        return None
+    token, link.token_hash = token_new()
+    link.save(update_fields=["token_hash"])
+    return token
+
+
 @transaction.atomic
 def buyer_invite(*, stakeholder: Stakeholder, by: RoomAccess) -> BuyerLink:
     """Email a buyer their personal link to the room, again if they had one (sellers; a buyer's
@@ -220,7 +242,7 @@ def _invite(by: RoomAccess, stakeholder: Stakeholder) -> BuyerLink:
         raise ValidationError("Only people on the buyer's side are invited by link.")
     if not stakeholder.email:
         raise ValidationError({"email": f"Add {stakeholder.name}'s email address first."})
-    link, token = buyer_link_create(stakeholder=stakeholder, actor=by.user)
+    link, _token = buyer_link_create(stakeholder=stakeholder, actor=by.user)
     if stakeholder.access_state != AccessState.ACTIVE:
         stakeholder.access_state = AccessState.INVITED
     stakeholder.invited_at = stakeholder.invited_at or timezone.now()
@@ -235,10 +257,11 @@ def _invite(by: RoomAccess, stakeholder: Stakeholder) -> BuyerLink:
             "stakeholder": stakeholder,
             "inviter": by.user,
             "inviter_company": room.organisation.name if by.is_seller else room.buyer_company,
-            "url": buyer_link_url(token),
+            "url": buyer_link_url(buyer_link_placeholder(link)),
             "expires_at": link.expires_at,
         },
         secret=True,
+        organisation_id=room.organisation_id,
     )
     event_record_by(by, EventKind.STAKEHOLDER_INVITED, f"invited {stakeholder.name}")
     return link
@@ -374,13 +397,17 @@ def buyer_links_request(*, email: str) -> int:
         rooms = []
         for stakeholder in stakeholders:
             # Extra links: asking must not end the links someone already has.
-            link, token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
-            rooms.append({"room": stakeholder.room, "url": buyer_link_url(token)})
+            link, _token = buyer_link_create(stakeholder=stakeholder, actor=None, replace=False)
+            url = buyer_link_url(buyer_link_placeholder(link))
+            rooms.append({"room": stakeholder.room, "url": url})
+        organisations = {s.organisation_id for s in stakeholders}
         email_queue(
             key=f"buyer-links:{link.pk}",
             to=stakeholders[0].email,
             template="stakeholders/email/buyer_links",
             context={"rooms": rooms, "expires_at": link.expires_at},
             secret=True,
+            # Its admins see it fail; rooms of several organisations: none may see the others.
+            organisation_id=organisations.pop() if len(organisations) == 1 else None,
         )
     return len(stakeholders)

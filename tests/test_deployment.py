@@ -40,6 +40,8 @@ SETTINGS_VARIABLES = (
     "CONN_MAX_AGE",
     "DEFAULT_FROM_EMAIL",
     "ORGANISATION_INVITATION_DAYS",
+    "TRUSTED_PROXY_COUNT",
+    "ADMIN_ENABLED",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own process
 )
 
@@ -141,6 +143,13 @@ def test_the_compose_file_gives_every_app_service_the_production_settings(compos
     assert result.stdout.count("SECRET_KEY: a-key-that-the-test-looks-for-") == 4
 
 
+def test_the_compose_file_trusts_the_one_reverse_proxy_in_front_of_web(compose):
+    """Its topology: one TLS-terminating proxy appends the client's address to X-Forwarded-For."""
+    result = compose("config", SECRET_KEY=a_secret_key())
+    assert result.returncode == 0, result.stderr
+    assert len(re.findall(r"TRUSTED_PROXY_COUNT: ['\"]?1['\"]?$", result.stdout, re.M)) == 4
+
+
 # --- production settings --------------------------------------------------------------------
 
 
@@ -187,6 +196,8 @@ def test_production_settings_refuse_debug(production_environment):
         ("REDIS_URL", "notaurl"),
         ("SITE_URL", "not-a-url"),
         ("EMAIL_PORT", "abc"),
+        ("TRUSTED_PROXY_COUNT", "-1"),
+        ("ADMIN_ENABLED", "maybe"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_with_a_message_naming_it(name, value, sqlite_url):
@@ -196,6 +207,21 @@ def test_a_malformed_variable_stops_start_up_with_a_message_naming_it(name, valu
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert f"{name}={value!r} is not valid" in result.stderr
+
+
+def test_one_variable_sets_the_trusted_proxies_of_sign_in_and_the_api(sqlite_url):
+    env = clean_environment(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL=sqlite_url,
+        TRUSTED_PROXY_COUNT="1",
+    )
+    code = (
+        "from django.conf import settings; "
+        "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT, settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+    result = manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["1", "1"]
 
 
 # --- the readers of config/env.py -----------------------------------------------------------

@@ -56,14 +56,17 @@ class TestOnboarding:
         assert Membership.objects.get(user=user).role == Role.ADMIN
         assert "Create your first room" in client.get("/").content.decode()
 
-    def test_a_duplicate_organisation_name_is_refused_with_a_message(self, client, user):
-        Organisation.objects.create(name="Globex")
+    def test_creating_an_organisation_does_not_reveal_whether_its_name_is_taken(self, client, user):
+        """A name is only a label: a second "Globex" is simply created, for the person alone."""
+        globex = Organisation.objects.create(name="Globex")
         client.force_login(user)
         response = client.post(reverse("organisation_create"), {"name": "GLOBEX"})
-        assert response.status_code == 200
-        assert "already exists" in response.content.decode()
-        assert Organisation.objects.count() == 1
-        assert not Membership.objects.filter(user=user).exists()
+        assert response.status_code == 302
+        assert "already exists" not in client.get(response["Location"]).content.decode()
+        mine = Membership.objects.get(user=user).organisation
+        assert mine != globex
+        assert mine.name == "GLOBEX"
+        assert not globex.memberships.filter(user=user).exists()
 
     @pytest.mark.parametrize("name", ["", "   ", "x" * 121])
     def test_a_blank_or_overlong_name_is_a_field_error(self, client, user, name):

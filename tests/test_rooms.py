@@ -1,9 +1,11 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rooms.markdown import render_markdown
 from rooms.models import Room
 from tests.factories import RoomFactory
 
@@ -89,3 +91,20 @@ def test_an_empty_organisation_is_offered_its_first_room(client, world):
     html = client.get("/").content.decode()
     assert 'data-testid="create-first-room"' in html
     assert reverse("room_create") in html
+
+
+def test_a_value_summary_that_spells_the_csrf_placeholder_shows_as_typed_without_a_token(
+    client, world
+):
+    """Markdown writes quotes as typed: text that spells a CSRF input must not collect the
+    viewer's token (the placeholder swapped in fragments is nothing a person can type)."""
+    typed = 'Say name="csrfmiddlewaretoken" value="tandem-csrf-token" to us'
+    Room.objects.filter(pk=world.room_a1.pk).update(
+        value_summary=typed, value_summary_html=render_markdown(typed)
+    )
+    client.force_login(world.owner)
+    page = client.get(reverse("room_detail", args=[world.room_a1.public_id])).content.decode()
+    summary = re.search(r'<div class="prose prose--lead">(.*?)</div>', page, re.S)
+    assert summary is not None
+    assert summary.group(1).strip() == f"<p>{typed}</p>"
+    assert client.cookies["csrftoken"].value not in summary.group(1)

@@ -19,11 +19,14 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
-CSRF_PLACEHOLDER = "tandem-csrf-token"
-# Only the placeholder in a CSRF input is swapped: user text, escaped, never holds a raw quote,
-# so it cannot produce this and have someone's token written into it.
+# Nothing a person can type: markdown writes quotes as typed, so a fixed string in a CSRF input
+# could be spelled in a value summary and have each viewer's token written into the page text.
+# Derived from SECRET_KEY, it is the same in every process that shares the fragment cache.
+CSRF_PLACEHOLDER = "csrf-" + salted_hmac("web.fragments.csrf", "placeholder").hexdigest()[:32]
+# Only the placeholder in a CSRF input is swapped.
 _CSRF_INPUT = f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'
 TIMEOUT = 60 * 60 * 24
 

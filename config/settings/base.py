@@ -171,6 +171,16 @@ ACCOUNT_RATE_LIMITS = {
     "colleague_invite": "10/h/user",
 }
 
+# How many reverse proxies in front of the app append to X-Forwarded-For (a TLS terminator: 1).
+# Every per-address limit reads the client from that header, counting this many entries from
+# its end: the ones the trusted proxies wrote. 0 ignores the header (no proxy: a client could
+# write anything there), else behind a proxy every client shares the proxy's address and one
+# attacker's failed sign-ins lock everyone out.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Django's admin at /admin/ (staff only; its sign-in has the site's lockout). Off: no admin URLs.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=True)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from hx-headers, not from the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -290,6 +300,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
     # Requests per token (or per signed-in person): a script syncing a CRM stays well under.
     "DEFAULT_THROTTLE_RATES": {"api": "600/min"},
+    # The address of a request without a token or session: as allauth reads it (DRF's default,
+    # None, would take the whole X-Forwarded-For header, which the client writes).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
