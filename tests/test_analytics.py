@@ -429,6 +429,24 @@ class TestRecording:
         starts = Event.objects.order_by("created_at").values_list("starts_visit", flat=True)
         assert list(starts) == [True, False, True, False]  # 0 | 10 | 45 (35 min gap) | 50
 
+    def test_an_event_of_a_room_deleted_since_is_set_aside_and_the_others_are_stored(self, world):
+        room, bea, at = world.room_a1, world.buyer, timezone.now()
+        gone_room = RoomFactory(organisation=world.org_a, owner=world.owner)
+        gone_stakeholder = StakeholderFactory(room=room, user=None)
+        of_gone_room = payload_for(gone_room, bea, at)
+        of_gone_stakeholder = payload_for(room, bea, at, stakeholder=gone_stakeholder)
+        gone_room.delete()
+        gone_stakeholder.delete()
+        malformed = {**payload_for(room, bea, at), "created_at": "yesterday"}
+        good = payload_for(room, bea, at)
+        aside = events_store([of_gone_room, of_gone_stakeholder, malformed, good])
+        assert aside == [malformed, of_gone_room]
+        # Stored without the stakeholder, as removing them does to the views stored before.
+        assert set(Event.objects.values_list("public_id", "stakeholder")) == {
+            (uuid.UUID(good["public_id"]), None),
+            (uuid.UUID(of_gone_stakeholder["public_id"]), None),
+        }
+
     def test_task_views_name_the_task_and_templates_are_not_counted(self, client, world):
         client.force_login(world.owner)
         task = world.room_a1.tasks.first()
