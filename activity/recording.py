@@ -7,9 +7,12 @@ after a drain died inserts the same (key, time) pairs and the database ignores t
 nothing is counted twice.
 
 The room page also reports how long it stayed visible: it is given a signed beacon token
-(room, person, the view's key) and posts seconds to ``beacon_record``, which ignores anything
-it cannot trust — a bad number, a forged or stale token, a room the sender can no longer see,
-or a beacon it has already counted.
+(room, person, the view's key and time) and posts seconds to ``beacon_record``, which ignores
+anything it cannot trust — a bad number, a forged or stale token, a room the sender can no
+longer see. The beacon is buffered with its sequence number and the time since the view, and
+activity.store counts it only when its sequence is above the last counted for the view, and
+only up to that time in all: a page open for a minute gives a minute at most, whatever is
+claimed, and a replayed or reordered beacon counts nothing.
 """
 
 import logging
@@ -132,7 +135,8 @@ def beacon_seconds(raw: object) -> int | None:
 
 
 def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) -> bool:
-    """Count the seconds a room page stayed visible. False when the beacon is ignored."""
+    """Queue the seconds a room page stayed visible. False when the beacon is ignored here
+    (the store may still ignore it, or count part of it: see the module's docstring)."""
     try:
         claims = signing.loads(token, salt=BEACON_SALT, max_age=BEACON_MAX_AGE)
         seq = int(str(sequence))
@@ -145,7 +149,8 @@ def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) ->
         return False
     if claims.get("r") != who.room_id or claims.get("u") != who.user_id:
         return False
-    # The same view and sequence make the same key and time: a replay is ignored on insert.
+    # The same view and sequence make the same key and time: a replay is ignored on insert
+    # (and by the store's sequence rule, which also caps the view's seconds by ``elapsed``).
     event_queue(
         event_payload(
             who,
@@ -153,8 +158,9 @@ def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) ->
             created_at=viewed_at,
             kind=TIME_KIND,
             summary=f"spent {counted} s on the room",
-            data={"view": str(view_id)},
+            data={"view": str(view_id), "seq": seq},
             seconds=counted,
+            elapsed=math.floor((timezone.now() - viewed_at).total_seconds()),
         )
     )
     return True

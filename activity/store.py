@@ -1,5 +1,5 @@
-"""Storing buffered events: once each, with the visit rule applied, and an event the database
-cannot take set aside rather than holding back the others."""
+"""Storing buffered events: once each, with the visit and time-on-page rules applied, and an
+event the database cannot take set aside rather than holding back the others."""
 
 import logging
 import uuid
@@ -10,7 +10,7 @@ from typing import cast
 
 from django.db import DataError, IntegrityError, models, transaction
 
-from activity.kinds import VIEW_KINDS, VISIT_GAP
+from activity.kinds import TIME_KIND, VIEW_KINDS, VISIT_GAP
 from activity.kinds import starts_visit as visit_starts
 from activity.models import Event
 from activity.subscriptions import Recorded, publish, publish_committed
@@ -35,6 +35,7 @@ def events_store(payloads: list[dict]) -> list[dict]:
     aside: list[dict] = []
     parsed = _parsed(payloads, aside)
     parsed = _still_there(parsed, aside)
+    parsed = _time_counted(parsed)
     earlier = _view_times(parsed)
     events = []
     for payload, at in sorted(parsed, key=lambda item: item[1]):
@@ -108,6 +109,11 @@ def _malformed(payload: dict) -> str:
         return "malformed: its key or its time"
     if at.tzinfo is None:
         return "malformed: its time has no time zone"
+    if payload["kind"] == TIME_KIND:  # activity.recording.beacon_record made it
+        data, elapsed = payload.get("data") or {}, payload.get("elapsed")
+        has = (payload.get("seconds"), data.get("seq"), elapsed)
+        if not ("view" in data and all(isinstance(value, int) for value in has)):
+            return "malformed: seconds on a page without their view, sequence and elapsed time"
     return ""
 
 
@@ -132,6 +138,41 @@ def _still_there(
         for name in WITHOUT_IT_NOBODY:
             if payload.get(f"{name}_id") not in existing[name]:
                 payload = {**payload, f"{name}_id": None}
+        kept.append((payload, at))
+    return kept
+
+
+def _time_counted(parsed: list[tuple[dict, datetime]]) -> list[tuple[dict, datetime]]:
+    """Seconds on a page count only from a beacon whose sequence is above the last counted for
+    its view, and only up to the time that had passed since the view when the beacon came
+    (``elapsed``) less what the view has counted already: a page cannot be read for longer
+    than it has been open. What is left counts; a beacon with nothing left is ignored.
+
+    The drain, one at a time, stores the beacons in the order they came (the list's order);
+    a view's beacons share its time, which finds what was counted before in one query.
+    """
+    beacons = [(p, at) for p, at in parsed if p["kind"] == TIME_KIND]
+    if not beacons:
+        return parsed
+    counted: dict[str, tuple[int, int]] = {}  # view -> (last sequence, seconds)
+    rows = Event.objects.filter(
+        kind=TIME_KIND,
+        room_id__in={p["room_id"] for p, _ in beacons},
+        created_at__in={at for _, at in beacons},
+    ).values_list("data", "seconds")
+    for data, seconds in rows:
+        last, total = counted.get(data.get("view"), (-1, 0))
+        counted[data.get("view")] = (max(last, data.get("seq", -1)), total + seconds)
+    kept = []
+    for payload, at in parsed:
+        if payload["kind"] == TIME_KIND:
+            view, seq = payload["data"]["view"], payload["data"]["seq"]
+            last, total = counted.get(view, (-1, 0))
+            seconds = min(payload["seconds"], payload["elapsed"] - total)
+            if seq <= last or seconds < 1:
+                continue
+            counted[view] = (seq, total + seconds)
+            payload = {**payload, "seconds": seconds}
         kept.append((payload, at))
     return kept
 

@@ -38,6 +38,10 @@ def url(name, room):
 
 
 def payload_for(room, user, at, kind="room.viewed", side="buyer", stakeholder=None, **extra):
+    data = {"target": extra.pop("target")} if "target" in extra else {}
+    if kind == "room.time":  # as a beacon makes them: a view of its own, seconds all allowed
+        data = {"view": str(uuid.uuid4()), "seq": 0}
+        extra = {"elapsed": extra["seconds"], **extra}
     return {
         "public_id": str(uuid.uuid4()),
         "created_at": at.isoformat(),
@@ -48,7 +52,7 @@ def payload_for(room, user, at, kind="room.viewed", side="buyer", stakeholder=No
         "stakeholder_id": stakeholder.pk if stakeholder else None,
         "kind": kind,
         "summary": kind,
-        "data": {"target": extra.pop("target")} if "target" in extra else {},
+        "data": data,
         **extra,
     }
 
@@ -478,15 +482,9 @@ class TestRecording:
 class TestBeacon:
     @pytest.fixture
     def view(self, client, world):
+        """A view of room A1 by Bea, served an hour ago: that much time on the page is possible."""
         client.force_login(world.buyer)
-        client.get(url("room_detail", world.room_a1))
-        view = Event.objects.get(kind="room.viewed")
-        return {
-            "room_id": world.room_a1.pk,
-            "actor_id": world.buyer.pk,
-            "public_id": str(view.public_id),
-            "created_at": view.created_at.isoformat(),
-        }
+        return store(world.room_a1, world.buyer, timezone.now() - timedelta(hours=1))
 
     def post(self, client, room, token, seconds, seq=0):
         return client.post(
@@ -501,7 +499,8 @@ class TestBeacon:
         assert 'id="tandem-beacon"' in page and "data-token=" in page
         assert self.post(client, world.room_a1, beacon_token(view), "42.4").status_code == 204
         assert self.counted() == 42
-        assert DailyActivity.objects.get(user=world.buyer).seconds == 42
+        rows = DailyActivity.objects.filter(user=world.buyer)  # the view's day, and today's
+        assert sum(rows.values_list("seconds", flat=True)) == 42
 
     @pytest.mark.parametrize(
         "seconds", ["-5", "0", "1e9", "1801", "NaN", "inf", "ten", "", "4" * 400]
@@ -537,3 +536,22 @@ class TestBeacon:
         client.force_login(world.outsider)
         assert self.post(client, world.room_a1, beacon_token(view), "30").status_code == 204
         assert self.counted() == 0
+
+    def test_a_view_counts_no_more_seconds_than_have_passed_since_it_was_served(
+        self, client, world, view
+    ):
+        token = beacon_token(view)  # served an hour ago
+        for seq in range(200):
+            self.post(client, world.room_a1, token, "1800", seq=seq)
+        open_for = (timezone.now() - datetime.fromisoformat(view["created_at"])).total_seconds()
+        assert 3600 <= self.counted() <= open_for  # not 100 hours
+        before = self.counted()
+        fresh = beacon_token({**view, "created_at": timezone.now().isoformat()})
+        self.post(client, world.room_a1, fresh, "1800")
+        assert self.counted() == before  # no second on a page served a moment ago
+
+    def test_a_beacon_whose_sequence_does_not_increase_is_ignored(self, client, world, view):
+        token = beacon_token(view)
+        for seq, seconds in [(0, "30"), (5, "20"), (3, "40"), (5, "10"), (6, "5")]:
+            self.post(client, world.room_a1, token, seconds, seq=seq)
+        assert self.counted() == 55  # 30 + 20 + 5: sequence 3 came after 5, and 5 again
