@@ -18,12 +18,13 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from activity import buffer
+from activity import buffer, store
 from activity.buffer import _key, drain, pending, push
 from activity.buffer import client as redis_client
 from activity.models import Event
 from analytics.models import DailyActivity
 from analytics.tasks import rollup_recent_task
+from rooms.models import Room
 from tests.conftest import require_or_skip
 from tests.factories import RoomFactory, StakeholderFactory
 from tests.test_celery import real_worker, wait_for  # noqa: F401 - a fixture
@@ -135,6 +136,33 @@ def test_a_stale_event_is_set_aside_and_every_other_event_is_stored(
     assert wait_for(lambda: Event.objects.filter(public_id=later["public_id"]).exists())
 
 
+def test_an_event_whose_room_goes_while_its_batch_is_stored_is_set_aside_alone(
+    world, own_buffer, monkeypatch
+):
+    """The room is deleted between the store's look and its commit: the foreign key fails the
+    batch at commit, and the store tries its halves until the one event is left."""
+    require_or_skip(connection.vendor == "postgresql", "foreign keys checked at commit")
+    gone_room = RoomFactory(organisation=world.org_a, owner=world.owner)
+    of_gone_room = view_payload(gone_room, world.buyer)
+    good = [view_payload(world.room_a1, world.buyer) for _ in range(5)]
+    payloads = [*good[:2], of_gone_room, *good[2:]]
+    own_buffer.rpush(_key("events"), *[json.dumps(p) for p in payloads])
+    still_there = store._still_there
+
+    def then_deleted(parsed, aside):
+        kept = still_there(parsed, aside)
+        Room.objects.filter(pk=gone_room.pk).delete()
+        return kept
+
+    monkeypatch.setattr(store, "_still_there", then_deleted)
+    assert drain() == 6
+    stored = Event.objects.filter(public_id__in=[p["public_id"] for p in good])
+    assert stored.count() == 5
+    kept, count = set_aside()
+    assert [json.loads(item)["public_id"] for item in kept] == [of_gone_room["public_id"]]
+    assert count == 1
+
+
 def test_a_drain_whose_lock_expired_mid_batch_trims_nothing_it_did_not_store(
     world, own_buffer, monkeypatch
 ):
@@ -143,14 +171,14 @@ def test_a_drain_whose_lock_expired_mid_batch_trims_nothing_it_did_not_store(
     r = own_buffer
     monkeypatch.setattr(buffer, "LOCK_SECONDS", 1)
     monkeypatch.setattr(buffer, "BATCH", 10)
-    store = buffer.events_store
+    real_store = buffer.events_store
     stalled, go_on = threading.Event(), threading.Event()
 
     def slow_store(payloads):
         if threading.current_thread().name == "old-drain":
             stalled.set()
             go_on.wait(10)
-        return store(payloads)
+        return real_store(payloads)
 
     monkeypatch.setattr(buffer, "events_store", slow_store)
 
