@@ -12,7 +12,8 @@ anything it cannot trust — a bad number, a forged or stale token, a room the s
 longer see. The beacon is buffered with its sequence number and the time since the view, and
 activity.store counts it only when its sequence is above the last counted for the view, and
 only up to that time in all: a page open for a minute gives a minute at most, whatever is
-claimed, and a replayed or reordered beacon counts nothing.
+claimed, and a replayed or reordered beacon counts nothing. With Redis down a beacon is
+dropped, not written directly (``event_queue``).
 """
 
 import logging
@@ -96,15 +97,23 @@ def event_payload(
     }
 
 
-def event_queue(payload: dict) -> None:
+def event_queue(payload: dict, *, drop_when_down: bool = False) -> None:
     """Hand the event to the buffer (activity.buffer); without Redis, or with Redis down,
-    store it here and now rather than lose it."""
+    store it here and now rather than lose it.
+
+    ``drop_when_down`` is for seconds on a page: the store counts them against what the view
+    counted before, which holds while one drain stores them in turn; written directly by
+    concurrent requests, they would all pass that check, so with Redis down they are dropped.
+    """
     if current_app.conf.task_always_eager or not settings.REDIS_URL:
         events_store([payload])
         return
     try:
         push(payload)
     except Exception:  # Redis is unreachable: write it here rather than lose it
+        if drop_when_down:
+            logger.warning("event %s dropped: Redis unavailable", payload["public_id"])
+            return
         logger.warning("event %s written directly: Redis unavailable", payload["public_id"])
         events_store([payload])
 
@@ -161,6 +170,7 @@ def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) ->
             data={"view": str(view_id), "seq": seq},
             seconds=counted,
             elapsed=math.floor((timezone.now() - viewed_at).total_seconds()),
-        )
+        ),
+        drop_when_down=True,
     )
     return True

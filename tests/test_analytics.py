@@ -423,6 +423,21 @@ class TestRecording:
             app.conf.task_always_eager = True
         assert Event.objects.filter(kind="room.viewed").count() == 1
 
+    def test_with_redis_down_seconds_on_the_page_are_dropped(self, client, world, settings):
+        from config.celery import app
+
+        client.force_login(world.buyer)
+        view = store(world.room_a1, world.buyer, timezone.now() - timedelta(minutes=5))
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+        app.conf.task_always_eager = False
+        try:
+            beacon = {"token": beacon_token(view), "seq": 0, "seconds": 30}
+            assert client.post(url("room_beacon", world.room_a1), beacon).status_code == 204
+        finally:
+            app.conf.task_always_eager = True
+        # Written directly by concurrent requests, they would slip past the store's cap.
+        assert not Event.objects.filter(kind="room.time").exists()
+
     def test_views_in_one_batch_are_judged_in_order(self, world):
         room, at = world.room_a1, NOW - timedelta(hours=2)
         batch = [
