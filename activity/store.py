@@ -30,7 +30,8 @@ def events_store(payloads: list[dict]) -> list[dict]:
     stops the batch; the caller keeps them where someone can look).
 
     A view *starts a visit* when the same person has no view in the room in the 30 minutes
-    before it, in the database or earlier in the batch (one query for the whole batch).
+    before it, in the database or earlier in the batch. The batch costs the same few queries
+    whatever its size: what its events point at, the views and the seconds counted before it.
     """
     aside: list[dict] = []
     parsed = _parsed(payloads, aside)
@@ -58,7 +59,7 @@ def events_store(payloads: list[dict]) -> list[dict]:
                 kind=kind,
                 summary=payload["summary"][:300],
                 data=payload.get("data") or {},
-                seconds=payload.get("seconds", 0),
+                seconds=payload.get("seconds") or 0,
                 starts_visit=starts_visit,
                 is_internal=bool(payload.get("is_internal")),
             )
@@ -124,7 +125,7 @@ def _still_there(
     at), without the person or stakeholder deleted since."""
     existing = {}
     for name in (*WITHOUT_IT_NO_EVENT, *WITHOUT_IT_NOBODY):
-        ids = {p[f"{name}_id"] for p, _ in parsed} - {None}
+        ids = {p.get(f"{name}_id") for p, _ in parsed} - {None}
         # The model it points at, by the foreign key: the log imports no module above it.
         model = cast(type[models.Model], Event._meta.get_field(name).related_model)
         existing[name] = set(model._default_manager.filter(pk__in=ids).values_list("pk", flat=True))
@@ -136,7 +137,8 @@ def _still_there(
             aside.append(payload)
             continue
         for name in WITHOUT_IT_NOBODY:
-            if payload.get(f"{name}_id") not in existing[name]:
+            pk = payload.get(f"{name}_id")
+            if pk is not None and pk not in existing[name]:
                 payload = {**payload, f"{name}_id": None}
         kept.append((payload, at))
     return kept
