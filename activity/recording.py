@@ -7,9 +7,13 @@ after a drain died inserts the same (key, time) pairs and the database ignores t
 nothing is counted twice.
 
 The room page also reports how long it stayed visible: it is given a signed beacon token
-(room, person, the view's key) and posts seconds to ``beacon_record``, which ignores anything
-it cannot trust — a bad number, a forged or stale token, a room the sender can no longer see,
-or a beacon it has already counted.
+(room, person, the view's key and time) and posts seconds to ``beacon_record``, which ignores
+anything it cannot trust — a bad number, a forged or stale token, a room the sender can no
+longer see. The beacon is buffered with its sequence number and the time since the view, and
+activity.store counts it only when its sequence is above the last counted for the view, and
+only up to that time in all: a page open for a minute gives a minute at most, whatever is
+claimed, and a replayed or reordered beacon counts nothing. With Redis down a beacon is
+dropped, not written directly (``event_queue``).
 """
 
 import logging
@@ -93,15 +97,23 @@ def event_payload(
     }
 
 
-def event_queue(payload: dict) -> None:
+def event_queue(payload: dict, *, drop_when_down: bool = False) -> None:
     """Hand the event to the buffer (activity.buffer); without Redis, or with Redis down,
-    store it here and now rather than lose it."""
+    store it here and now rather than lose it.
+
+    ``drop_when_down`` is for seconds on a page: the store counts them against what the view
+    counted before, which holds while one drain stores them in turn; written directly by
+    concurrent requests, they would all pass that check, so with Redis down they are dropped.
+    """
     if current_app.conf.task_always_eager or not settings.REDIS_URL:
         events_store([payload])
         return
     try:
         push(payload)
     except Exception:  # Redis is unreachable: write it here rather than lose it
+        if drop_when_down:
+            logger.warning("event %s dropped: Redis unavailable", payload["public_id"])
+            return
         logger.warning("event %s written directly: Redis unavailable", payload["public_id"])
         events_store([payload])
 
@@ -132,7 +144,8 @@ def beacon_seconds(raw: object) -> int | None:
 
 
 def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) -> bool:
-    """Count the seconds a room page stayed visible. False when the beacon is ignored."""
+    """Queue the seconds a room page stayed visible. False when the beacon is ignored here
+    (the store may still ignore it, or count part of it: see the module's docstring)."""
     try:
         claims = signing.loads(token, salt=BEACON_SALT, max_age=BEACON_MAX_AGE)
         seq = int(str(sequence))
@@ -145,7 +158,8 @@ def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) ->
         return False
     if claims.get("r") != who.room_id or claims.get("u") != who.user_id:
         return False
-    # The same view and sequence make the same key and time: a replay is ignored on insert.
+    # The same view and sequence make the same key and time: a replay is ignored on insert
+    # (and by the store's sequence rule, which also caps the view's seconds by ``elapsed``).
     event_queue(
         event_payload(
             who,
@@ -153,8 +167,10 @@ def beacon_record(who: Who, *, token: str, sequence: object, seconds: object) ->
             created_at=viewed_at,
             kind=TIME_KIND,
             summary=f"spent {counted} s on the room",
-            data={"view": str(view_id)},
+            data={"view": str(view_id), "seq": seq},
             seconds=counted,
-        )
+            elapsed=math.floor((timezone.now() - viewed_at).total_seconds()),
+        ),
+        drop_when_down=True,
     )
     return True

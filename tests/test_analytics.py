@@ -38,6 +38,10 @@ def url(name, room):
 
 
 def payload_for(room, user, at, kind="room.viewed", side="buyer", stakeholder=None, **extra):
+    data = {"target": extra.pop("target")} if "target" in extra else {}
+    if kind == "room.time":  # as a beacon makes them: a view of its own, seconds all allowed
+        data = {"view": str(uuid.uuid4()), "seq": 0}
+        extra = {"elapsed": extra["seconds"], **extra}
     return {
         "public_id": str(uuid.uuid4()),
         "created_at": at.isoformat(),
@@ -48,7 +52,7 @@ def payload_for(room, user, at, kind="room.viewed", side="buyer", stakeholder=No
         "stakeholder_id": stakeholder.pk if stakeholder else None,
         "kind": kind,
         "summary": kind,
-        "data": {"target": extra.pop("target")} if "target" in extra else {},
+        "data": data,
         **extra,
     }
 
@@ -419,6 +423,21 @@ class TestRecording:
             app.conf.task_always_eager = True
         assert Event.objects.filter(kind="room.viewed").count() == 1
 
+    def test_with_redis_down_seconds_on_the_page_are_dropped(self, client, world, settings):
+        from config.celery import app
+
+        client.force_login(world.buyer)
+        view = store(world.room_a1, world.buyer, timezone.now() - timedelta(minutes=5))
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+        app.conf.task_always_eager = False
+        try:
+            beacon = {"token": beacon_token(view), "seq": 0, "seconds": 30}
+            assert client.post(url("room_beacon", world.room_a1), beacon).status_code == 204
+        finally:
+            app.conf.task_always_eager = True
+        # Written directly by concurrent requests, they would slip past the store's cap.
+        assert not Event.objects.filter(kind="room.time").exists()
+
     def test_views_in_one_batch_are_judged_in_order(self, world):
         room, at = world.room_a1, NOW - timedelta(hours=2)
         batch = [
@@ -428,6 +447,25 @@ class TestRecording:
         events_store(batch)
         starts = Event.objects.order_by("created_at").values_list("starts_visit", flat=True)
         assert list(starts) == [True, False, True, False]  # 0 | 10 | 45 (35 min gap) | 50
+
+    def test_an_event_of_a_room_deleted_since_is_set_aside_and_the_others_are_stored(self, world):
+        room, bea, at = world.room_a1, world.buyer, timezone.now()
+        gone_room = RoomFactory(organisation=world.org_a, owner=world.owner)
+        gone_stakeholder = StakeholderFactory(room=room, user=None)
+        of_gone_room = payload_for(gone_room, bea, at)
+        of_gone_stakeholder = payload_for(room, bea, at, stakeholder=gone_stakeholder)
+        gone_room.delete()
+        gone_stakeholder.delete()
+        malformed = {**payload_for(room, bea, at), "created_at": "yesterday"}
+        good = payload_for(room, bea, at)
+        del good["stakeholder_id"]  # optional
+        aside = events_store([of_gone_room, of_gone_stakeholder, malformed, good])
+        assert aside == [malformed, of_gone_room]
+        # Stored without the stakeholder, as removing them does to the views stored before.
+        assert set(Event.objects.values_list("public_id", "stakeholder")) == {
+            (uuid.UUID(good["public_id"]), None),
+            (uuid.UUID(of_gone_stakeholder["public_id"]), None),
+        }
 
     def test_task_views_name_the_task_and_templates_are_not_counted(self, client, world):
         client.force_login(world.owner)
@@ -460,15 +498,9 @@ class TestRecording:
 class TestBeacon:
     @pytest.fixture
     def view(self, client, world):
+        """A view of room A1 by Bea, served an hour ago: that much time on the page is possible."""
         client.force_login(world.buyer)
-        client.get(url("room_detail", world.room_a1))
-        view = Event.objects.get(kind="room.viewed")
-        return {
-            "room_id": world.room_a1.pk,
-            "actor_id": world.buyer.pk,
-            "public_id": str(view.public_id),
-            "created_at": view.created_at.isoformat(),
-        }
+        return store(world.room_a1, world.buyer, timezone.now() - timedelta(hours=1))
 
     def post(self, client, room, token, seconds, seq=0):
         return client.post(
@@ -483,7 +515,8 @@ class TestBeacon:
         assert 'id="tandem-beacon"' in page and "data-token=" in page
         assert self.post(client, world.room_a1, beacon_token(view), "42.4").status_code == 204
         assert self.counted() == 42
-        assert DailyActivity.objects.get(user=world.buyer).seconds == 42
+        rows = DailyActivity.objects.filter(user=world.buyer)  # the view's day, and today's
+        assert sum(rows.values_list("seconds", flat=True)) == 42
 
     @pytest.mark.parametrize(
         "seconds", ["-5", "0", "1e9", "1801", "NaN", "inf", "ten", "", "4" * 400]
@@ -519,3 +552,22 @@ class TestBeacon:
         client.force_login(world.outsider)
         assert self.post(client, world.room_a1, beacon_token(view), "30").status_code == 204
         assert self.counted() == 0
+
+    def test_a_view_counts_no_more_seconds_than_have_passed_since_it_was_served(
+        self, client, world, view
+    ):
+        token = beacon_token(view)  # served an hour ago
+        for seq in range(200):
+            self.post(client, world.room_a1, token, "1800", seq=seq)
+        open_for = (timezone.now() - datetime.fromisoformat(view["created_at"])).total_seconds()
+        assert 3600 <= self.counted() <= open_for  # not 100 hours
+        before = self.counted()
+        fresh = beacon_token({**view, "created_at": timezone.now().isoformat()})
+        self.post(client, world.room_a1, fresh, "1800")
+        assert self.counted() == before  # no second on a page served a moment ago
+
+    def test_a_beacon_whose_sequence_does_not_increase_is_ignored(self, client, world, view):
+        token = beacon_token(view)
+        for seq, seconds in [(0, "30"), (5, "20"), (3, "40"), (5, "10"), (6, "5")]:
+            self.post(client, world.room_a1, token, seconds, seq=seq)
+        assert self.counted() == 55  # 30 + 20 + 5: sequence 3 came after 5, and 5 again
