@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from plans.builtin_templates import BUILTIN_TEMPLATES
+from rooms.conflicts import version_field_add
 from rooms.models import Room, Stage
 from rooms.services import DETAIL_FIELDS
 
@@ -122,6 +123,7 @@ class RoomDetailsForm(forms.ModelForm):
             self.initial.setdefault("description", self.instance.description)
         else:
             self.fields["buyer_company"].required = True
+        version_field_add(self, self.instance.details_version)
 
 
 class StageForm(forms.Form):
