@@ -2,7 +2,10 @@
 or stakeholder; the second save is refused and shown what the first one saved, in the services,
 the browser's forms and the API (ETag and If-Match)."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Side
@@ -105,6 +108,37 @@ class TestServices:
         with pytest.raises(EditConflict):
             stakeholder_update(stakeholder=buyer, by=by, title="CTO", expected_version=1)
         assert Stakeholder.objects.get(pk=buyer.pk).title == "CFO"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_ten_parallel_saves_against_the_same_version_one_wins(world):
+    """The version is checked under the row's lock: two saves read in the same instant cannot
+    both pass the check."""
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel transactions need PostgreSQL (SQLite serialises writers)")
+    task = world.room_a1.tasks.get()
+    outcomes = []
+
+    def save(number: int) -> None:
+        try:
+            by = room_access_for(world.owner, Room.objects.get(pk=world.room_a1.pk))
+            mine = Task.objects.get(pk=task.pk)
+            task_update(task=mine, by=by, title=f"Save {number}", expected_version=1)
+            outcomes.append(f"Save {number}")
+        except EditConflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [outcome for outcome in outcomes if outcome != "conflict"]
+    assert len(outcomes) == 10 and len(winners) == 1
+    saved = Task.objects.get(pk=task.pk)
+    assert (saved.title, saved.version) == (winners[0], 2)
 
 
 # The browser's forms ------------------------------------------------------------------------
