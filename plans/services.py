@@ -172,9 +172,15 @@ def task_update(
     milestone = changes.get("milestone")
     if milestone is not None and milestone.room_id != by.room.pk:
         raise ValidationError({"milestone": "Choose a milestone of this room."})
-    if milestone is not None and milestone.pk != task.milestone_id:
+    # Its place among its siblings is the reordering's (which moves no version), unless it
+    # changes milestone: written only then, so that a move made meanwhile is not undone. The
+    # stored milestone, not the instance's: a browser's form has already set that one.
+    placed = []
+    stored = Task.objects.values_list("milestone_id", flat=True).get(pk=task.pk)
+    if milestone is not None and milestone.pk != stored:
         task.milestone = milestone
         task.position = next_position(milestone.tasks.all())
+        placed = ["milestone", "position"]
     if "title" in changes:
         task.title = changes["title"].strip()
     if "description" in changes:
@@ -183,7 +189,9 @@ def task_update(
         task.due_date = changes["due_date"]
     if "status" in changes:
         _set_status(task, changes["status"], by.user)
-    task.save()
+    edited = ["is_internal", "side", "owner", "title", "description", "due_date", "status"]
+    done = ["completed_at", "completed_by"]
+    task.save(update_fields=[*edited, *done, *placed, "version", "updated_at"])
     event_record_by(
         by, EventKind.TASK_UPDATED, f"updated the task “{task.title}”", task.is_internal
     )

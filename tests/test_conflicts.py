@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Side
 from plans.models import Milestone, Task
-from plans.services import milestone_update, task_set_done, task_update
+from plans.services import milestone_update, task_move, task_set_done, task_update
 from rooms.access import room_access_for
 from rooms.conflicts import EditConflict
 from rooms.models import Room
@@ -18,6 +18,7 @@ from rooms.services import room_update_details
 from stakeholders.models import Stakeholder
 from stakeholders.services import stakeholder_update
 from tests.api_helpers import client_for, v1
+from tests.factories import TaskFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -84,6 +85,13 @@ class TestServices:
         with pytest.raises(EditConflict):
             task_update(task=task, by=by, status="todo", expected_version=1)
         assert Task.objects.get(pk=task.pk).is_done
+
+    def test_a_task_edit_keeps_a_move_made_since_it_was_opened(self, by, milestone, task):
+        TaskFactory(milestone=milestone, title="Second")
+        assert task_move(task=Task.objects.get(pk=task.pk), direction="down", by=by)
+        task_update(task=task, by=by, title="Renamed", expected_version=1)
+        order = milestone.tasks.order_by("position", "pk").values_list("title", flat=True)
+        assert list(order) == ["Second", "Renamed"]
 
     def test_a_milestone_edit_of_an_older_version_is_refused(self, by, milestone):
         milestone_update(milestone=Milestone.objects.get(pk=milestone.pk), by=by, title="One")
