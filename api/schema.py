@@ -5,6 +5,8 @@
 - Request bodies accept no property the schema does not name (``additionalProperties: false``):
   the serializers refuse unknown fields, and the schema says so.
 - Fields only sellers receive are described "Sellers only: …" and are not required in responses.
+- A write that takes ``If-Match`` (api.views.base.IF_MATCH) answers 412 with the object as it is
+  now; it and the read of the same object answer with the object's ``ETag``.
 """
 
 from typing import Any
@@ -52,6 +54,20 @@ WRITE_ERROR_RESPONSES = {
 WRITES = {"post", "put", "patch", "delete"}
 
 
+def _etag() -> dict[str, Any]:
+    return {
+        "ETag": {
+            "description": "The object's version: send it back as If-Match to change it safely.",
+            "schema": {"type": "string"},
+        }
+    }
+
+
+PRECONDITION_FAILED = (
+    "Someone changed it since the If-Match ETag: nothing was written. Here it is now."
+)
+
+
 class AutoSchema(BaseAutoSchema):
     def get_tags(self) -> list[str]:
         # /api/v1/rooms/{room_id}/tasks/ is about tasks: tag by the last collection named.
@@ -77,6 +93,7 @@ def postprocess(result: dict[str, Any], generator, request, public) -> dict[str,
             if not component["required"]:
                 del component["required"]
     for operations in result.get("paths", {}).values():
+        _versioned(operations)
         for method, operation in operations.items():
             extra = {**ERROR_RESPONSES, **(WRITE_ERROR_RESPONSES if method in WRITES else {})}
             for code, (component, description) in extra.items():
@@ -92,6 +109,18 @@ def postprocess(result: dict[str, Any], generator, request, public) -> dict[str,
                     },
                 )
     return result
+
+
+def _versioned(operations: dict[str, Any]) -> None:
+    """ETag on the read and the write of an object whose write takes If-Match, and the 412."""
+    write = operations.get("patch")
+    if write is None or not any(p["name"] == "If-Match" for p in write.get("parameters", [])):
+        return
+    ok = write["responses"]["200"]
+    write["responses"]["412"] = {**ok, "description": PRECONDITION_FAILED, "headers": _etag()}
+    ok["headers"] = _etag()
+    if "get" in operations:
+        operations["get"]["responses"]["200"]["headers"] = _etag()
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Side
 from plans.models import Milestone, Status, Task
+from rooms.conflicts import version_field_add
 from stakeholders.models import Stakeholder
 
 
@@ -17,6 +18,11 @@ class MilestoneForm(forms.ModelForm):
             "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            version_field_add(self, self.instance.version)
 
 
 class TaskForm(forms.ModelForm):
@@ -55,6 +61,7 @@ class TaskForm(forms.ModelForm):
             ]
         self.initial.setdefault("owner_choice", "side:buyer" if for_buyer else "side:seller")
         if self.instance.pk:
+            version_field_add(self, self.instance.version)
             self.initial["owner_choice"] = (
                 str(self.instance.owner.public_id)
                 if self.instance.owner
@@ -81,6 +88,7 @@ class TaskForm(forms.ModelForm):
     def task_fields(self) -> dict:
         """The cleaned data as plans.services' task_create/task_update take them."""
         data = dict(self.cleaned_data)
+        data.pop("version", None)  # the edit's version, passed on as expected_version
         owner, side = data.pop("owner_choice")
         return data | {"owner": owner} | ({"side": side} if side else {})
 

@@ -16,6 +16,8 @@ class Milestone(models.Model):
     description = models.TextField(blank=True, max_length=5000)
     target_date = models.DateField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Moved on by every edit: a save against an older one is refused (rooms.conflicts).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,6 +54,8 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     position = models.PositiveIntegerField(default=0)
+    # Moved on by every edit and tick: a save against an older one is refused (rooms.conflicts).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,6 +18,7 @@ from accounts.models import Side, User
 from activity.kinds import EventKind
 from plans.models import Comment, Milestone, Status, Task
 from rooms.access import RoomAccess
+from rooms.conflicts import version_claim
 from rooms.events import event_record_by
 from rooms.ordering import move, next_position
 from stakeholders.models import Stakeholder
@@ -75,18 +76,24 @@ def milestone_create(
 
 @transaction.atomic
 def milestone_update(
-    *, milestone: Milestone, by: RoomAccess, **changes: Unpack[MilestoneChanges]
+    *,
+    milestone: Milestone,
+    by: RoomAccess,
+    expected_version: int | None = None,
+    **changes: Unpack[MilestoneChanges],
 ) -> Milestone:
-    """Changes what is given and leaves the rest."""
+    """Changes what is given and leaves the rest; refuses an edit of an older version than the
+    milestone's (rooms.conflicts)."""
     by.require_seller()
     by.check_in_room(milestone.room_id)
+    version_claim(milestone, expected_version)
     if "title" in changes:
         milestone.title = changes["title"].strip()
     if "description" in changes:
         milestone.description = changes["description"].strip()
     if "target_date" in changes:
         milestone.target_date = changes["target_date"]
-    milestone.save(update_fields=["title", "description", "target_date"])
+    milestone.save(update_fields=["title", "description", "target_date", "version"])
     event_record_by(by, EventKind.MILESTONE_UPDATED, f"updated the milestone “{milestone.title}”")
     return milestone
 
@@ -141,12 +148,20 @@ def task_create(
 
 
 @transaction.atomic
-def task_update(*, task: Task, by: RoomAccess, **changes: Unpack[TaskChanges]) -> Task:
+def task_update(
+    *,
+    task: Task,
+    by: RoomAccess,
+    expected_version: int | None = None,
+    **changes: Unpack[TaskChanges],
+) -> Task:
     """Changes what is given and leaves the rest. An owner brings their side; a side given
     without an owner leaves the task unassigned on it; an owner taken away leaves the task on
-    the side it was on."""
+    the side it was on. An edit of an older version than the task's is refused
+    (rooms.conflicts)."""
     by.check_in_room(task.room_id)
     by.require_task_editor(task)
+    version_claim(task, expected_version)
     if "is_internal" in changes:
         by.require_internal_allowed(changes["is_internal"])
         task.is_internal = changes["is_internal"]
@@ -157,9 +172,15 @@ def task_update(*, task: Task, by: RoomAccess, **changes: Unpack[TaskChanges]) -
     milestone = changes.get("milestone")
     if milestone is not None and milestone.room_id != by.room.pk:
         raise ValidationError({"milestone": "Choose a milestone of this room."})
-    if milestone is not None and milestone.pk != task.milestone_id:
+    # Its place among its siblings is the reordering's (which moves no version), unless it
+    # changes milestone: written only then, so that a move made meanwhile is not undone. The
+    # stored milestone, not the instance's: a browser's form has already set that one.
+    placed = []
+    stored = Task.objects.values_list("milestone_id", flat=True).get(pk=task.pk)
+    if milestone is not None and milestone.pk != stored:
         task.milestone = milestone
         task.position = next_position(milestone.tasks.all())
+        placed = ["milestone", "position"]
     if "title" in changes:
         task.title = changes["title"].strip()
     if "description" in changes:
@@ -168,7 +189,9 @@ def task_update(*, task: Task, by: RoomAccess, **changes: Unpack[TaskChanges]) -
         task.due_date = changes["due_date"]
     if "status" in changes:
         _set_status(task, changes["status"], by.user)
-    task.save()
+    edited = ["is_internal", "side", "owner", "title", "description", "due_date", "status"]
+    done = ["completed_at", "completed_by"]
+    task.save(update_fields=[*edited, *done, *placed, "version", "updated_at"])
     event_record_by(
         by, EventKind.TASK_UPDATED, f"updated the task “{task.title}”", task.is_internal
     )
@@ -197,7 +220,8 @@ def task_set_done(*, task: Task, done: bool, by: RoomAccess) -> Task:
     if done == task.is_done:
         return task
     _set_status(task, Status.DONE if done else Status.TODO, by.user)
-    task.save(update_fields=["status", "completed_at", "completed_by", "updated_at"])
+    version_claim(task, None)  # the edit form shows the status: a form opened before is stale
+    task.save(update_fields=["status", "completed_at", "completed_by", "updated_at", "version"])
     verb = "completed" if done else "reopened"
     kind = EventKind.TASK_COMPLETED if done else EventKind.TASK_REOPENED
     event_record_by(by, kind, f"{verb} “{task.title}”", task.is_internal)

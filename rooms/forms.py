@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from plans.builtin_templates import BUILTIN_TEMPLATES
+from rooms.conflicts import version_field_add
 from rooms.models import Room, Stage
 from rooms.services import DETAIL_FIELDS
 
@@ -124,6 +125,7 @@ class RoomDetailsForm(forms.ModelForm):
             self.initial.setdefault("description", self.instance.description)
         else:
             self.fields["buyer_company"].required = True
+        version_field_add(self, self.instance.details_version)
 
 
 class StageForm(forms.Form):

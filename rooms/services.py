@@ -14,6 +14,7 @@ from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Task
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
 from rooms.access import RoomAccess
+from rooms.conflicts import version_claim
 from rooms.events import event_record, event_record_by
 from rooms.markdown import render_markdown
 from rooms.models import BuyerInvites, Direction, Room, Stage
@@ -153,10 +154,14 @@ def _render_markdown_fields(room: Room) -> None:
 
 
 @transaction.atomic
-def room_update_details(*, by: RoomAccess, **changes: Any) -> Room:
-    """Changes the details given and leaves the rest (sellers)."""
+def room_update_details(
+    *, by: RoomAccess, expected_version: int | None = None, **changes: Any
+) -> Room:
+    """Changes the details given and leaves the rest (sellers); refuses an edit of older details
+    than the room's (rooms.conflicts)."""
     by.require_seller()
     room = by.room
+    version_claim(room, expected_version, field="details_version")
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"Not room details: {sorted(unknown)}")
@@ -178,7 +183,7 @@ def room_update_details(*, by: RoomAccess, **changes: Any) -> Room:
     # Not every column: a plain save() would write back the content version read with the room,
     # undoing a bump that another write committed since (rooms.versioning).
     html_fields = ["value_summary_html", "success_criteria_html"]
-    room.save(update_fields=[*changes, *html_fields, "updated_at"])
+    room.save(update_fields=[*changes, *html_fields, "details_version", "updated_at"])
     event_record_by(
         by,
         kind=EventKind.ROOM_UPDATED,

@@ -3,6 +3,7 @@ from typing import cast
 from django import forms
 
 from accounts.models import Membership
+from rooms.conflicts import version_field_add
 from stakeholders.models import Stakeholder
 
 
@@ -11,6 +12,11 @@ class BuyerStakeholderForm(forms.ModelForm):
         model = Stakeholder
         fields = ["name", "email", "title", "role"]
         labels = {"role": "Buying role"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            version_field_add(self, self.instance.version)
 
 
 class MemberChoiceField(forms.ModelChoiceField):

@@ -58,6 +58,9 @@ class Stakeholder(models.Model):
     # The first invitation: a room is stalled when nobody has come a week after it.
     invited_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Moved on by every edit of their details: a save against an older one is refused
+    # (rooms.conflicts).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

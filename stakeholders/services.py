@@ -16,6 +16,7 @@ from activity.kinds import EventKind
 from outbox.composers import secret_placeholder
 from outbox.services import email_queue
 from rooms.access import RoomAccess
+from rooms.conflicts import version_claim
 from rooms.events import event_record, event_record_by
 from rooms.models import BuyerInvites, Room
 from rooms.ordering import move, next_position
@@ -128,11 +129,17 @@ def stakeholder_add_seller(*, by: RoomAccess, member: Membership, title: str = "
 
 @transaction.atomic
 def stakeholder_update(
-    *, stakeholder: Stakeholder, by: RoomAccess, **changes: Unpack[StakeholderChanges]
+    *,
+    stakeholder: Stakeholder,
+    by: RoomAccess,
+    expected_version: int | None = None,
+    **changes: Unpack[StakeholderChanges],
 ) -> Stakeholder:
-    """Changes the details given and leaves the rest (sellers)."""
+    """Changes the details given and leaves the rest (sellers); refuses an edit of an older
+    version than the stakeholder's (rooms.conflicts)."""
     by.require_seller()
     by.check_in_room(stakeholder.room_id)
+    version_claim(stakeholder, expected_version)
     email = changes.get("email", stakeholder.email).strip().lower()
     if stakeholder.side == Side.SELLER:
         email = stakeholder.email  # a seller's address is their account's
@@ -148,7 +155,8 @@ def stakeholder_update(
     stakeholder.email = email
     stakeholder.title = changes.get("title", stakeholder.title).strip()
     stakeholder.role = changes.get("role", stakeholder.role) or BuyingRole.OTHER
-    stakeholder.save(update_fields=["name", "email", "title", "role", "user", "access_state"])
+    fields = ["name", "email", "title", "role", "user", "access_state", "version"]
+    stakeholder.save(update_fields=fields)
     event_record_by(by, EventKind.STAKEHOLDER_UPDATED, f"updated {stakeholder.name}")
     return stakeholder
 

@@ -14,7 +14,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
-from rest_framework import serializers
+from django.utils.http import parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers, status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +26,24 @@ from rest_framework.viewsets import GenericViewSet
 from accounts.models import User
 from api.serializers import MoveWriteSerializer
 from rooms.access import RoomAccess, get_room_access
+
+# On the writes of what people edit side by side (rooms.conflicts); api.schema documents the
+# ETag their reads and writes answer with, and the 412, wherever this parameter is.
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "The ETag the object had when you read it. If someone has changed it since, nothing "
+        "is written: 412 with the object as it is now and its ETag. Without the header the "
+        "write is made whatever changed meanwhile."
+    ),
+)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 class ApiViewSet(GenericViewSet):
@@ -51,6 +72,23 @@ class ApiViewSet(GenericViewSet):
         """A page of the view's filtered queryset."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def expected_version(self, version: int) -> int | None:
+        """The version an ``If-Match`` header lets the write change, for the service's
+        ``expected_version`` (which checks it again under a lock): none without the header or
+        with ``*``, ``version`` (the object's as read) when one of the header's tags is its
+        ETag, else one no object has, so that the write is refused."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return None
+        tags = parse_etags(header)
+        if tags == ["*"]:
+            return None
+        return version if etag(version) in tags else 0
+
+    def versioned(self, data: Any, version: int, status_code: int = status.HTTP_200_OK) -> Response:
+        """An object's representation with its ETag (412: as it is now, after a refused write)."""
+        return Response(data, status=status_code, headers={"ETag": etag(version)})
 
     def input(self, serializer_class: type[serializers.Serializer], partial: bool = False) -> dict:
         serializer = serializer_class(data=self.request.data, partial=partial)

@@ -19,7 +19,8 @@ from api.serializers import (
     StakeholderSerializer,
     StakeholderWriteSerializer,
 )
-from api.views.base import RoomViewSet
+from api.views.base import IF_MATCH, RoomViewSet
+from rooms.conflicts import EditConflict
 from stakeholders.models import Stakeholder
 from stakeholders.services import (
     buyer_invite,
@@ -56,7 +57,8 @@ class StakeholdersViewSet(RoomViewSet):
 
     @extend_schema(summary="A person in the room")
     def retrieve(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
-        return Response(self.get_serializer(self.access.get_stakeholder(stakeholder_id)).data)
+        person = self.access.get_stakeholder(stakeholder_id)
+        return self.versioned(self.get_serializer(person).data, person.version)
 
     @extend_schema(
         summary="Add someone at the buyer (a buyer: a colleague, invited at once)",
@@ -92,13 +94,24 @@ class StakeholdersViewSet(RoomViewSet):
         person = stakeholder_add_seller(by=self.access, member=member, title=data.get("title", ""))
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change someone's details (sellers)", request=StakeholderWriteSerializer)
+    @extend_schema(
+        summary="Change someone's details (sellers)",
+        request=StakeholderWriteSerializer,
+        parameters=[IF_MATCH],
+    )
     def partial_update(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:
         self.access.require_seller()
         person = self.access.get_stakeholder(stakeholder_id)
         changes = self.input(StakeholderWriteSerializer, partial=True)
-        stakeholder_update(stakeholder=person, by=self.access, **changes)
-        return Response(self.get_serializer(person).data)
+        expected = self.expected_version(person.version)
+        try:
+            stakeholder_update(
+                stakeholder=person, by=self.access, expected_version=expected, **changes
+            )
+        except EditConflict:
+            now = self.access.get_stakeholder(stakeholder_id)
+            return self.versioned(self.get_serializer(now).data, now.version, 412)
+        return self.versioned(self.get_serializer(person).data, person.version)
 
     @extend_schema(summary="Remove someone from the room (sellers)")
     def destroy(self, request: Request, room_id: UUID, stakeholder_id: UUID) -> Response:

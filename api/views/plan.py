@@ -21,7 +21,7 @@ from api.serializers import (
     TaskWriteSerializer,
     TickWriteSerializer,
 )
-from api.views.base import RoomViewSet
+from api.views.base import IF_MATCH, RoomViewSet
 from plans.models import Comment, Milestone, Task
 from plans.services import (
     comment_create,
@@ -35,6 +35,7 @@ from plans.services import (
     task_set_done,
     task_update,
 )
+from rooms.conflicts import EditConflict
 
 
 class MilestonesViewSet(RoomViewSet):
@@ -55,7 +56,8 @@ class MilestonesViewSet(RoomViewSet):
 
     @extend_schema(summary="A milestone")
     def retrieve(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
-        return Response(self.get_serializer(self.access.get_milestone(milestone_id)).data)
+        milestone = self.access.get_milestone(milestone_id)
+        return self.versioned(self.get_serializer(milestone).data, milestone.version)
 
     @extend_schema(
         summary="Add a milestone (sellers)",
@@ -67,13 +69,24 @@ class MilestonesViewSet(RoomViewSet):
         milestone = milestone_create(by=self.access, **self.input(MilestoneWriteSerializer))
         return Response(self.get_serializer(milestone).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change a milestone (sellers)", request=MilestoneWriteSerializer)
+    @extend_schema(
+        summary="Change a milestone (sellers)",
+        request=MilestoneWriteSerializer,
+        parameters=[IF_MATCH],
+    )
     def partial_update(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
         self.access.require_seller()  # 403 before 404, as in the browser
         milestone = self.access.get_milestone(milestone_id)
         changes = self.input(MilestoneWriteSerializer, partial=True)
-        milestone_update(milestone=milestone, by=self.access, **changes)
-        return Response(self.get_serializer(milestone).data)
+        expected = self.expected_version(milestone.version)
+        try:
+            milestone_update(
+                milestone=milestone, by=self.access, expected_version=expected, **changes
+            )
+        except EditConflict:
+            now = self.access.get_milestone(milestone_id)
+            return self.versioned(self.get_serializer(now).data, now.version, 412)
+        return self.versioned(self.get_serializer(milestone).data, milestone.version)
 
     @extend_schema(summary="Delete a milestone and its tasks (sellers)")
     def destroy(self, request: Request, room_id: UUID, milestone_id: UUID) -> Response:
@@ -129,7 +142,8 @@ class TasksViewSet(RoomViewSet):
 
     @extend_schema(summary="A task")
     def retrieve(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
-        return Response(self.get_serializer(self.access.get_task(task_id)).data)
+        task = self.access.get_task(task_id)
+        return self.versioned(self.get_serializer(task).data, task.version)
 
     @extend_schema(
         summary="Add a task", request=TaskWriteSerializer, responses={201: TaskSerializer}
@@ -141,13 +155,20 @@ class TasksViewSet(RoomViewSet):
         task = task_create(by=self.access, **self._task_fields(data))
         return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change a task", request=TaskWriteSerializer)
+    @extend_schema(summary="Change a task", request=TaskWriteSerializer, parameters=[IF_MATCH])
     def partial_update(self, request: Request, room_id: UUID, task_id: UUID) -> Response:
         task = self.access.get_task(task_id)
         self.access.require_task_editor(task)  # 403 before a 400 about the body
         data = self.input(TaskWriteSerializer, partial=True)
-        task_update(task=task, by=self.access, **self._task_fields(data))
-        return Response(self.get_serializer(task).data)
+        expected = self.expected_version(task.version)
+        try:
+            task_update(
+                task=task, by=self.access, expected_version=expected, **self._task_fields(data)
+            )
+        except EditConflict:
+            now = self.access.get_task(task_id)
+            return self.versioned(self.get_serializer(now).data, now.version, 412)
+        return self.versioned(self.get_serializer(task).data, task.version)
 
     @extend_schema(summary="Tick or reopen a task", request=TickWriteSerializer)
     def tick(self, request: Request, room_id: UUID, task_id: UUID) -> Response:

@@ -29,10 +29,11 @@ from api.serializers import (
     TemplateFromRoomSerializer,
     TemplateSerializer,
 )
-from api.views.base import ApiViewSet, form_cleaned, form_data
+from api.views.base import IF_MATCH, ApiViewSet, form_cleaned, form_data
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.specs import TemplateSpec
 from rooms.access import get_room_access, get_room_access_for_seller, templates_usable_by
+from rooms.conflicts import EditConflict
 from rooms.forms import BLANK, RoomCreateForm
 from rooms.models import Room
 from rooms.services import (
@@ -96,7 +97,9 @@ class RoomsViewSet(ApiViewSet):
     @extend_schema(summary="A room")
     def retrieve(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access(request.user, room_id, template=False)
-        return Response(RoomSerializer(access.room, context={"access": access}).data)
+        room = access.room
+        data = RoomSerializer(room, context={"access": access}).data
+        return self.versioned(data, room.details_version)
 
     @extend_schema(
         summary="Create a room, blank or from a template",
@@ -145,12 +148,21 @@ class RoomsViewSet(ApiViewSet):
         summary="Change a room's details (sellers)",
         request=RoomUpdateSerializer,
         responses=RoomSerializer,
+        parameters=[IF_MATCH],
     )
     def partial_update(self, request: Request, room_id: UUID) -> Response:
         access = get_room_access_for_seller(request.user, room_id)
         changes = self.input(RoomUpdateSerializer, partial=True)
-        room_update_details(by=access, **changes)
-        return Response(RoomSerializer(access.room, context={"access": access}).data)
+        room = access.room
+        expected = self.expected_version(room.details_version)
+        try:
+            room_update_details(by=access, expected_version=expected, **changes)
+        except EditConflict:
+            room.refresh_from_db()
+            data = RoomSerializer(room, context={"access": access}).data
+            return self.versioned(data, room.details_version, 412)
+        data = RoomSerializer(room, context={"access": access}).data
+        return self.versioned(data, room.details_version)
 
     @extend_schema(summary="A room's dashboard figures (sellers)", responses=RoomFiguresSerializer)
     def figures(self, request: Request, room_id: UUID) -> Response:

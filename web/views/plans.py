@@ -25,6 +25,8 @@ from plans.services import (
     task_update,
 )
 from rooms.access import RoomAccess
+from rooms.conflicts import EditConflict
+from web.conflicts import conflict_form, form_conflict
 from web.http import AuthedRequest
 from web.organisation import room_access, room_access_for_seller
 from web.room_page import form_invalid, plan_updated, room_url
@@ -52,7 +54,21 @@ def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) ->
     context = {"form": form, "access": access, "milestone": milestone}
     if request.method == "POST":
         if form.is_valid():
-            milestone_update(milestone=milestone, by=access, **form.cleaned_data)
+            changes = dict(form.cleaned_data)
+            expected = changes.pop("version")
+            try:
+                milestone_update(
+                    milestone=milestone, by=access, expected_version=expected, **changes
+                )
+            except EditConflict as conflict:
+                saved = access.get_milestone(milestone_id)
+                form = conflict_form(
+                    MilestoneForm(request.POST, instance=saved),
+                    MilestoneForm(instance=saved),
+                    conflict.current_version,
+                )
+                context |= {"form": form, "milestone": saved}
+                return form_conflict(request, "plans/milestone_form.html", context)
             return plan_updated(request, access, f"milestone-{milestone.public_id}")
         return form_invalid(request, "plans/milestone_form.html", context)
     name = "plans/milestone_form.html#form" if request.htmx else "plans/milestone_form.html"
@@ -142,10 +158,20 @@ def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRespo
     context = {"form": form, "access": access, "task": task, "milestone": task.milestone}
     if request.method == "POST":
         if form.is_valid():
+            expected = form.cleaned_data["version"]
             try:
-                task_update(task=task, by=access, **form.task_fields())
+                task_update(task=task, by=access, expected_version=expected, **form.task_fields())
             except ValidationError as exc:
                 form.add_service_error(exc)
+            except EditConflict as conflict:
+                saved = access.get_task(task_id)
+                form = conflict_form(
+                    _task_form(access, request.POST, instance=saved),
+                    _task_form(access, instance=saved),
+                    conflict.current_version,
+                )
+                context |= {"form": form, "task": saved, "milestone": saved.milestone}
+                return form_conflict(request, "plans/task_form.html", context)
             else:
                 return plan_updated(request, access, f"task-{task.public_id}")
         return form_invalid(request, "plans/task_form.html", context)

@@ -18,6 +18,7 @@ from rooms.access import (
     templates_usable_by,
     templates_visible_to,
 )
+from rooms.conflicts import EditConflict
 from rooms.forms import BLANK, RoomCreateForm, RoomDetailsForm, SaveAsTemplateForm, StageForm
 from rooms.models import Stage
 from rooms.services import (
@@ -28,6 +29,7 @@ from rooms.services import (
     template_delete,
     template_spec_for,
 )
+from web.conflicts import conflict_form
 from web.http import AuthedRequest
 from web.organisation import (
     get_current_membership,
@@ -140,10 +142,21 @@ def room_edit(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     room = access.room
     form = RoomDetailsForm(request.POST if request.method == "POST" else None, instance=room)
     if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        expected = changes.pop("version")
         try:
-            room_update_details(by=access, **form.cleaned_data)
+            room_update_details(by=access, expected_version=expected, **changes)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except EditConflict as conflict:
+            room.refresh_from_db()
+            form = conflict_form(
+                RoomDetailsForm(request.POST, instance=room),
+                RoomDetailsForm(instance=room),
+                conflict.current_version,
+            )
+            context = {"form": form, "room": room}
+            return render(request, "rooms/room_edit.html", context, status=409)
         else:
             messages.success(request, "Saved.")
             return redirect(room_url(access))

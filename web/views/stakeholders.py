@@ -15,8 +15,9 @@ from accounts.models import Membership, Side
 from plans.forms import MoveForm
 from plans.models import Task
 from rooms.access import RoomAccess
+from rooms.conflicts import EditConflict
 from stakeholders.forms import BuyerLinkRequestForm, BuyerStakeholderForm, SellerStakeholderForm
-from stakeholders.models import BuyerLink
+from stakeholders.models import BuyerLink, Stakeholder
 from stakeholders.services import (
     buyer_invite,
     buyer_link_find,
@@ -30,6 +31,7 @@ from stakeholders.services import (
     stakeholder_update,
 )
 from stakeholders.tasks import buyer_links_request_later
+from web.conflicts import conflict_form, form_conflict
 from web.http import AuthedRequest
 from web.organisation import room_access, room_access_for_seller
 from web.room_page import form_invalid, stakeholders_updated
@@ -87,22 +89,38 @@ def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return render(request, "stakeholders/stakeholder_form.html", context)
 
 
+def _stakeholder_form(data, stakeholder: Stakeholder) -> BuyerStakeholderForm:
+    form = BuyerStakeholderForm(data, instance=stakeholder)
+    if stakeholder.side == Side.SELLER:
+        form.fields["email"].disabled = True  # a seller's address is their account's
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID) -> HttpResponse:
     access = room_access_for_seller(request, room_id)
     stakeholder = access.get_stakeholder(stakeholder_id)
-    form = BuyerStakeholderForm(
-        request.POST if request.method == "POST" else None, instance=stakeholder
-    )
-    if stakeholder.side == Side.SELLER:
-        form.fields["email"].disabled = True
+    form = _stakeholder_form(request.POST if request.method == "POST" else None, stakeholder)
     context = {"form": form, "access": access, "stakeholder": stakeholder, "side": stakeholder.side}
     if request.method == "POST":
         if form.is_valid():
+            changes = dict(form.cleaned_data)
+            expected = changes.pop("version")
             try:
-                stakeholder_update(stakeholder=stakeholder, by=access, **form.cleaned_data)
+                stakeholder_update(
+                    stakeholder=stakeholder, by=access, expected_version=expected, **changes
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
+            except EditConflict as conflict:
+                saved = access.get_stakeholder(stakeholder_id)
+                form = conflict_form(
+                    _stakeholder_form(request.POST, saved),
+                    _stakeholder_form(None, saved),
+                    conflict.current_version,
+                )
+                context |= {"form": form, "stakeholder": saved}
+                return form_conflict(request, "stakeholders/stakeholder_form.html", context)
             else:
                 return stakeholders_updated(request, access)
         return form_invalid(request, "stakeholders/stakeholder_form.html", context)
