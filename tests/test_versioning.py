@@ -355,6 +355,20 @@ def _(w):
     return lambda: stakeholders.buyer_link_url("zed")
 
 
+@case(stakeholders.buyer_link_placeholder, QUIET)
+def _(w):
+    # What an invitation email holds where the link's token goes: nothing is written.
+    link, _token = stakeholders.buyer_link_create(stakeholder=_bea(w), actor=w.owner)
+    return lambda: stakeholders.buyer_link_placeholder(link)
+
+
+@case(stakeholders.buyer_link_token_renew, QUIET)
+def _(w):
+    # The token made as an invitation email is sent: a link's hash, never shown on the page.
+    link, _token = stakeholders.buyer_link_create(stakeholder=_bea(w), actor=w.owner)
+    return lambda: stakeholders.buyer_link_token_renew(link.pk, link.email)
+
+
 @case(stakeholders.buyer_link_find, QUIET)
 def _(w):
     return lambda: stakeholders.buyer_link_find("zed")
