@@ -22,6 +22,12 @@ RUN groupadd --system --gid 10001 tandem \
     && useradd --system --uid 10001 --gid tandem --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin tandem
 
+# WeasyPrint (the plan as a PDF) draws text with Pango, in fonts the image must carry.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # The locked dependencies (requirements.lock: every package pinned with its hashes), in a layer

@@ -27,9 +27,9 @@ lock:
 	$(PYTHON) -m venv .venv-tools
 	.venv-tools/bin/pip install --quiet pip-tools==7.6.2
 	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
-		--no-emit-find-links --output-file requirements.lock pyproject.toml
+		--no-emit-find-links --custom-compile-command "make lock" --output-file requirements.lock pyproject.toml
 	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
-		--no-emit-find-links --extra dev --output-file requirements-dev.lock pyproject.toml
+		--no-emit-find-links --custom-compile-command "make lock" --extra dev --output-file requirements-dev.lock pyproject.toml
 
 install: $(VENV)/.installed
 
