@@ -24,6 +24,7 @@ v1 = [
     path("rooms/", RoomsViewSet.as_view(LIST), name="rooms"),
     path(ROOM, RoomsViewSet.as_view({"get": "retrieve", "patch": "partial_update"}), name="room"),
     path(f"{ROOM}stage/", RoomsViewSet.as_view({"post": "stage"}), name="room-stage"),
+    path(f"{ROOM}document/", RoomsViewSet.as_view({"get": "document"}), name="room-document"),
     path(f"{ROOM}figures/", RoomsViewSet.as_view({"get": "figures"}), name="room-figures"),
     path(
         f"{ROOM}save-as-template/",

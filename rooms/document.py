@@ -20,13 +20,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from plans.selectors import RoomPage, room_page
 from rooms.access import RoomAccess
+from rooms.downloads import DOWNLOAD_CSP
 
 # The one directory WeasyPrint may read from: the document's stylesheet is there.
 DOCUMENT_STATIC = Path(settings.BASE_DIR) / "static" / "css"
@@ -94,3 +97,16 @@ def room_document_filename(access: RoomAccess) -> str:
     name = re.sub(r"[^A-Za-z0-9 ._&()-]+", " ", ascii_only)
     name = re.sub(r"\s+", " ", name).strip(" .")[:80] or "Deal room"
     return f"{name} - mutual action plan.pdf"
+
+
+def room_document_response(access: RoomAccess) -> HttpResponse:
+    """The PDF as a download, for the room page's button and the API alike."""
+    response = HttpResponse(room_document_pdf(access), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=room_document_filename(access)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    # What it holds is this person's view of a private room: no shared cache keeps it.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -202,6 +202,7 @@ ROUTES: dict[str, Route] = {
     "room_create": Route("any member, of their own organisation", any_member()),
     "template_list": Route("any member, of their own organisation", any_member()),
     "room_detail": Route("the room's people", room_member(), kwargs=ROOM),
+    "room_document": Route("the room's people, each their own view", room_member(), kwargs=ROOM),
     "room_edit": Route("room seller", room_seller(), kwargs=ROOM),
     "room_stage": Route("room seller: empty form", room_seller(422), method="post", kwargs=ROOM),
     "room_save_as_template": Route("room seller", room_seller(), kwargs=ROOM),
@@ -291,6 +292,9 @@ ROUTES: dict[str, Route] = {
     "api:room": Route("the room's people", api(room_member()), kwargs=ROOM),
     "api:room-stage": Route(
         "room seller", api(room_seller(400)), method="post", json=True, kwargs=ROOM
+    ),
+    "api:room-document": Route(
+        "the room's people, each their own view", api(room_member()), kwargs=ROOM
     ),
     "api:room-figures": Route("room seller", api(room_seller()), kwargs=ROOM),
     "api:room-save-as-template": Route(

@@ -4,9 +4,9 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseBase
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,6 +34,7 @@ from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.specs import TemplateSpec
 from rooms.access import get_room_access, get_room_access_for_seller, templates_usable_by
 from rooms.conflicts import EditConflict
+from rooms.document import room_document_response
 from rooms.forms import BLANK, RoomCreateForm
 from rooms.models import Room
 from rooms.services import (
@@ -163,6 +164,28 @@ class RoomsViewSet(ApiViewSet):
             return self.versioned(data, room.details_version, 412)
         data = RoomSerializer(room, context={"access": access}).data
         return self.versioned(data, room.details_version)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        # The document answers application/pdf itself: a client that accepts only that gets
+        # it, and any error in JSON, rather than a 406 for want of a PDF renderer.
+        return super().perform_content_negotiation(request, force or self.action == "document")
+
+    @extend_schema(
+        summary="The room as a PDF document, as you see it",
+        description=(
+            "The value summary, success criteria, people, the plan with owners, dates and "
+            "status, and the progress, in the room's colours. A buyer's document leaves out "
+            "what their room page does: internal tasks and the deal value."
+        ),
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                response={"type": "string", "format": "binary"},
+                description="The PDF, as an attachment named after the buyer company.",
+            )
+        },
+    )
+    def document(self, request: Request, room_id: UUID) -> HttpResponseBase:
+        return room_document_response(get_room_access(request.user, room_id, template=False))
 
     @extend_schema(summary="A room's dashboard figures (sellers)", responses=RoomFiguresSerializer)
     def figures(self, request: Request, room_id: UUID) -> Response:

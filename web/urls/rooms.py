@@ -6,6 +6,7 @@ from web.views import rooms as views
 urlpatterns = [
     path("rooms/new/", views.room_create_view, name="room_create"),
     path("rooms/<uuid:room_id>/", views.room_detail, name="room_detail"),
+    path("rooms/<uuid:room_id>/document/", views.room_document, name="room_document"),
     path("rooms/<uuid:room_id>/edit/", views.room_edit, name="room_edit"),
     path("rooms/<uuid:room_id>/stage/", views.room_stage, name="room_stage"),
     path(

@@ -19,6 +19,7 @@ from rooms.access import (
     templates_visible_to,
 )
 from rooms.conflicts import EditConflict
+from rooms.document import room_document_response
 from rooms.forms import BLANK, RoomCreateForm, RoomDetailsForm, SaveAsTemplateForm, StageForm
 from rooms.models import Stage
 from rooms.services import (
@@ -129,6 +130,12 @@ def room_page_response(
 @require_GET
 def room_detail(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     return _room_page(request, room_id, template=False)
+
+
+@require_GET
+def room_document(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    """The room as a PDF, as this person sees it (rooms.document)."""
+    return room_document_response(room_access(request, room_id, template=False))
 
 
 @require_GET
