@@ -23,8 +23,8 @@ from datetime import date
 from typing import Literal
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from plans.models import Task
