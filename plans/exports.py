@@ -27,10 +27,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from accounts.models import Side
 from plans.models import Task
 from plans.selectors import Progress
 from plans.templatetags.plan_tags import offset_from
 from rooms.access import RoomAccess
+from stakeholders.models import Stakeholder
 
 Kind = Literal["csv", "xlsx"]
 Cell = str | date | None
@@ -112,7 +114,7 @@ def plan_export(access: RoomAccess) -> PlanExport:
                 task.title,
                 task.description or None,
                 owner.name if owner else None,
-                (owner.email or None) if owner else None,
+                _owner_email(owner, with_internal),
                 task.get_side_display(),
                 shown(task.due_date),
                 task.get_status_display(),
@@ -122,6 +124,13 @@ def plan_export(access: RoomAccess) -> PlanExport:
                 row.append("Yes" if task.is_internal else None)
             rows.append(row)
     return PlanExport(title=room.title, header=header, rows=rows, progress=progress)
+
+
+def _owner_email(owner: Stakeholder | None, seller: bool) -> str | None:
+    """A buyer sees no seller's address (neither the room page nor the API shows one)."""
+    if owner is None or (not seller and owner.side == Side.SELLER):
+        return None
+    return owner.email or None
 
 
 def plan_csv(export: PlanExport) -> bytes:

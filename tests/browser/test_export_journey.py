@@ -41,7 +41,7 @@ def test_a_seller_downloads_the_plan_as_excel_from_the_room_header(live_server, 
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel").click()
     assert download.value.suggested_filename == "Globex plan.xlsx"
-    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
     titles = [row[2] for row in book["Plan"].iter_rows(min_row=2, values_only=True)]
     assert SECRET_TASK in titles
     assert book["Progress"]["A2"].value == "Whole plan"
@@ -66,7 +66,7 @@ def test_a_buyer_on_a_phone_downloads_the_csv_of_what_they_see(live_server, new_
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
     assert download.value.suggested_filename == "Globex plan.csv"
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = download.value.path().read_text(encoding="utf-8-sig")
     assert text.startswith("Milestone,Milestone date,Task,")
     assert SECRET_TASK not in text
     assert "Internal" not in text.splitlines()[0]
