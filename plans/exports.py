@@ -178,9 +178,10 @@ def _write(sheet, rows: list) -> None:
                 continue
             cell = sheet.cell(row=r, column=c)
             if isinstance(value, str):
-                # openpyxl refuses control characters; and a string is set as a string, so
-                # that even an unprefixed "=" could never become a formula.
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(neutralised(value)))
+                # openpyxl refuses control characters (taken out first, so that none hides a
+                # would-be formula from neutralised); and a string is set as a string, so that
+                # even an unprefixed "=" could never become a formula.
+                cell.value = neutralised(ILLEGAL_CHARACTERS_RE.sub("", value))
                 cell.data_type = "s"
                 width = max(len(line) for line in cell.value.splitlines() or [""])
             else:

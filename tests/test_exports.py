@@ -216,6 +216,13 @@ def test_a_cell_that_starts_a_formula_is_neutralised_in_xlsx(world, plan, start)
         assert cell.value.replace("\n", "\r") == "'" + payload.replace("\n", "\r")
 
 
+def test_a_control_character_cannot_hide_a_formula_from_the_xlsx(world, plan):
+    plan.tasks.filter(title="Security review").update(title="\x01=1+1")
+    book = read_xlsx(plan_xlsx(plan_export(room_access_for(world.owner, plan))))
+    assert book["Plan"]["C4"].value == "'=1+1"
+    assert book["Plan"]["C4"].data_type == "s"
+
+
 def test_a_plain_cell_is_left_as_it_is(world, plan):
     plan.tasks.filter(title="Security review").update(title="Review: 50% done = fine")
     rows = read_csv(plan_csv(plan_export(room_access_for(world.owner, plan))))
