@@ -310,3 +310,15 @@ def test_the_api_exports_a_template_for_its_sellers(world):
     url = v1(f"rooms/{world.template_a.public_id}/plan/export/xlsx/")
     assert client_for(world, "owner").get(url).status_code == 200
     assert client_for(world, "buyer").get(url).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_api_answers_a_client_that_accepts_only_the_file_type(world, plan, kind):
+    url = v1(f"rooms/{plan.public_id}/plan/export/{kind}/")
+    accept = "text/csv" if kind == "csv" else XLSX
+    response = client_for(world, "owner").get(url, HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(accept)
+    refused = client_for(world, "outsider").get(url, HTTP_ACCEPT=accept)
+    assert refused.status_code == 404
+    assert refused["Content-Type"] == "application/json"

@@ -241,6 +241,11 @@ class PlanExportViewSet(RoomViewSet):
 
     templates_too = True
 
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        """``Accept: text/csv`` (or XLSX's type) is what a client of these asks for: the file
+        is answered whatever Accept says, and an error in JSON, the API's only renderer."""
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         summary="The plan as CSV (UTF-8 with a byte order mark)",
         responses={(200, "text/csv"): OpenApiResponse(SPREADSHEET, description="The plan.")},
