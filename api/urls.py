@@ -6,7 +6,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import DocsView
 from api.views.people import StakeholdersViewSet
-from api.views.plan import CommentsViewSet, MilestonesViewSet, TasksViewSet
+from api.views.plan import (
+    CommentsViewSet,
+    MilestonesViewSet,
+    PlanExportViewSet,
+    TasksViewSet,
+)
 from api.views.resources import ResourcesViewSet
 from api.views.rooms import EventsViewSet, OrganisationViewSet, RoomsViewSet, TemplatesViewSet
 
@@ -81,6 +86,14 @@ v1 = [
         CommentsViewSet.as_view({"get": "retrieve"}),
         name="comment",
     ),
+    *[
+        path(
+            f"{ROOM}plan/export/{kind}/",
+            PlanExportViewSet.as_view({"get": kind}),
+            name=f"plan-export-{kind}",
+        )
+        for kind in ("csv", "xlsx")
+    ],
     # Files and links
     path(f"{ROOM}resources/", ResourcesViewSet.as_view({"get": "list"}), name="resources"),
     path(

@@ -226,6 +226,12 @@ ROUTES: dict[str, Route] = {
         method="post",
         kwargs=TASK,
     ),
+    "plan_export_csv": Route(
+        "the room's people: the plan as they see it", room_member(), kwargs=ROOM
+    ),
+    "plan_export_xlsx": Route(
+        "the room's people: the plan as they see it", room_member(), kwargs=ROOM
+    ),
     "task_delete": Route("room seller", room_seller(302), method="post", kwargs=TASK),
     "task_move": Route("room seller", room_seller(302), method="post", kwargs=TASK),
     "task_comment_add": Route(
@@ -330,6 +336,12 @@ ROUTES: dict[str, Route] = {
     ),
     "api:task-move": Route(
         "room seller", api(room_seller(400)), method="post", json=True, kwargs=TASK
+    ),
+    "api:plan-export-csv": Route(
+        "the room's people: the plan as they see it", api(room_member()), kwargs=ROOM
+    ),
+    "api:plan-export-xlsx": Route(
+        "the room's people: the plan as they see it", api(room_member()), kwargs=ROOM
     ),
     "api:comments": Route("the room's people", api(room_member()), kwargs=ROOM),
     "api:comment": Route(

@@ -4,8 +4,8 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from api.serializers import (
     TickWriteSerializer,
 )
 from api.views.base import IF_MATCH, RoomViewSet
+from plans.downloads import CONTENT_TYPES, export_response
 from plans.models import Comment, Milestone, Task
 from plans.services import (
     comment_create,
@@ -227,3 +228,34 @@ class CommentsViewSet(RoomViewSet):
                 raise ValidationError({"task": "Choose a task of this room."}) from None
         comment = comment_create(by=self.access, **data)
         return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+XLSX = CONTENT_TYPES["xlsx"]
+SPREADSHEET = {"type": "string", "format": "binary"}
+
+
+class PlanExportViewSet(RoomViewSet):
+    """The plan as a spreadsheet in the import's format (plans.exports), as the person sees
+    it: a buyer's holds no internal task and no Internal column. An organisation template's id
+    works in place of the room's (its dates are offsets, such as T−14, written as text)."""
+
+    templates_too = True
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        """``Accept: text/csv`` (or XLSX's type) is what a client of these asks for: the file
+        is answered whatever Accept says, and an error in JSON, the API's only renderer."""
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        summary="The plan as CSV (UTF-8 with a byte order mark)",
+        responses={(200, "text/csv"): OpenApiResponse(SPREADSHEET, description="The plan.")},
+    )
+    def csv(self, request: Request, room_id: UUID) -> HttpResponse:
+        return export_response(self.access, "csv")
+
+    @extend_schema(
+        summary="The plan as XLSX, with its progress on a second sheet",
+        responses={(200, XLSX): OpenApiResponse(SPREADSHEET, description="The plan.")},
+    )
+    def xlsx(self, request: Request, room_id: UUID) -> HttpResponse:
+        return export_response(self.access, "xlsx")

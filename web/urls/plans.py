@@ -4,6 +4,9 @@ from web.views import plans as views
 
 # Under rooms/<uuid:room_id>/ (rooms/urls.py).
 urlpatterns = [
+    # The plan as a spreadsheet, a room's or a template's (plans.exports)
+    path("export.csv", views.plan_export_view, {"kind": "csv"}, name="plan_export_csv"),
+    path("export.xlsx", views.plan_export_view, {"kind": "xlsx"}, name="plan_export_xlsx"),
     path("milestones/", views.milestone_add, name="milestone_add"),
     path("milestones/<uuid:milestone_id>/edit/", views.milestone_edit, name="milestone_edit"),
     path(

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activity.kinds import EventKind
 from activity.recording import view_record
 from analytics.selectors import activity_feed
+from plans.downloads import export_response
+from plans.exports import Kind
 from plans.forms import CommentForm, MilestoneForm, MoveForm, TaskForm
 from plans.models import Milestone, Task
 from plans.selectors import comment_counts, mark_overdue, milestone_progress
@@ -30,6 +32,15 @@ from web.conflicts import conflict_form, form_conflict
 from web.http import AuthedRequest
 from web.organisation import room_access, room_access_for_seller
 from web.room_page import form_invalid, plan_updated, room_url
+
+# The plan as a spreadsheet ------------------------------------------------------------------
+
+
+@require_GET
+def plan_export_view(request: AuthedRequest, room_id: UUID, kind: Kind) -> HttpResponse:
+    """A room's plan (or a template's) as CSV or XLSX, as this person sees it."""
+    return export_response(room_access(request, room_id), kind)
+
 
 # Milestones ---------------------------------------------------------------------------------
 
