@@ -387,3 +387,80 @@ def test_an_import_makes_the_same_queries_whatever_its_size(
     with django_assert_num_queries(12):
         plan_import(by=access, data=data, filename="p.csv", options=ImportOptions())
     assert Task.objects.filter(room=blank_room).count() == size
+
+
+# The pages: upload, preview, import or cancel.
+
+
+def upload(client, room, data: bytes, name: str = "plan.csv", **options):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/rooms/{room.public_id}/import/",
+        {"file": SimpleUploadedFile(name, data), **options},
+    )
+    assert response.status_code == 302, response.content
+    return response["Location"]
+
+
+def test_a_seller_uploads_previews_fixes_the_mapping_and_imports(client, world, blank_room):
+    client.force_login(world.owner)
+    preview_url = upload(client, blank_room, b"Stage,What,Notes\nPilot,Run it,2027-02-01\n")
+
+    page = client.get(preview_url)
+    assert page.status_code == 200
+    # "What" was not taken for the tasks: the plan has a milestone and nothing in it.
+    assert "No tasks." in page.content.decode()
+    columns = {"map_milestone": "0", "map_task": "1", "map_due_date": "2"}
+    page = client.post(preview_url, {"action": "preview", **columns})
+    assert "1 Feb 2027" in page.content.decode()
+    assert not Milestone.objects.filter(room=blank_room).exists()
+
+    done = client.post(preview_url, {"action": "import", **columns})
+
+    assert done.status_code == 302
+    assert plan_of(blank_room) == [
+        ("Pilot", None, [("Run it", "seller", None, date(2027, 2, 1), "todo", False)])
+    ]
+    assert client.get(preview_url).status_code == 404  # the file is gone
+
+
+def test_the_preview_shows_a_row_error_and_import_saves_nothing(client, world, blank_room):
+    client.force_login(world.owner)
+    preview_url = upload(client, blank_room, b"Milestone,Task,Due date\nPilot,Run it,Q3\n")
+
+    page = client.get(preview_url)
+    assert page.status_code == 422
+    assert "row 2: “Q3” is not a date" in page.content.decode()
+    again = client.post(preview_url, {"action": "import"})
+
+    assert again.status_code == 422
+    assert not Milestone.objects.filter(room=blank_room).exists()
+
+
+def test_cancel_discards_the_file_and_saves_nothing(client, world, blank_room):
+    client.force_login(world.owner)
+    preview_url = upload(client, blank_room, b"Milestone,Task\nPilot,Run it\n")
+
+    response = client.post(preview_url, {"action": "cancel"})
+
+    assert response.status_code == 302
+    assert not Milestone.objects.filter(room=blank_room).exists()
+    assert client.get(preview_url).status_code == 404
+
+
+def test_another_sellers_session_cannot_open_an_uploaded_file(client, world, blank_room):
+    client.force_login(world.owner)
+    preview_url = upload(client, blank_room, b"Milestone,Task\nPilot,Run it\n")
+    client.force_login(world.manager)
+
+    assert client.get(preview_url).status_code == 404
+
+
+def test_a_template_imports_from_its_page(client, world):
+    client.force_login(world.owner)
+    preview_url = upload(client, world.template_a, b"Milestone,Task\nPilot,Run it\n")
+
+    client.post(preview_url, {"action": "import"})
+
+    assert [m.title for m in world.template_a.milestones.all()] == ["Pilot"]

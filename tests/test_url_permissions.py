@@ -210,6 +210,12 @@ ROUTES: dict[str, Route] = {
         "template seller", template_seller(302), method="post", kwargs=TEMPLATE
     ),
     # The plan
+    "plan_import": Route("room seller", room_seller(), kwargs=ROOM),
+    "plan_import_preview": Route(
+        "room seller: a file nobody uploaded in this session is a 404",
+        room_seller(404),
+        kwargs=lambda ctx: {**ROOM(ctx), "token": "0" * 32},
+    ),
     "milestone_add": Route("room seller", room_seller(), kwargs=ROOM),
     "milestone_edit": Route("room seller", room_seller(), kwargs=MILESTONE),
     "milestone_delete": Route("room seller", room_seller(302), method="post", kwargs=MILESTONE),

@@ -1,9 +1,12 @@
 from django.urls import path
 
+from web.views import imports as import_views
 from web.views import plans as views
 
 # Under rooms/<uuid:room_id>/ (rooms/urls.py).
 urlpatterns = [
+    path("import/", import_views.plan_import_upload, name="plan_import"),
+    path("import/<str:token>/", import_views.plan_import_preview_view, name="plan_import_preview"),
     path("milestones/", views.milestone_add, name="milestone_add"),
     path("milestones/<uuid:milestone_id>/edit/", views.milestone_edit, name="milestone_edit"),
     path(

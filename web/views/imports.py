@@ -1,0 +1,137 @@
+"""Import a plan from a spreadsheet into a room or a template: upload, preview (change the
+mapping, read the row errors), then import or cancel. Works without JavaScript.
+
+Between the preview and the import the file waits under ``var/imports/`` (never served),
+named by a random id that only the uploader's session knows; it is deleted on import, on
+cancel, and after a day by the next upload.
+"""
+
+import secrets
+import time
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from plans.imports.forms import NAME_BY_DELIMITER, ImportOptionsForm, ImportUploadForm
+from plans.imports.services import ImportResult, plan_import, plan_import_preview
+from web.http import AuthedRequest
+from web.organisation import room_access_for_seller
+from web.room_page import room_url
+
+KEEP_SECONDS = 24 * 3600
+
+
+def _folder():
+    folder = settings.VAR_DIR / "imports"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _store(request: AuthedRequest, room_id: UUID, data: bytes, filename: str) -> str:
+    folder = _folder()
+    for old in folder.iterdir():
+        if old.stat().st_mtime < time.time() - KEEP_SECONDS:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    (folder / token).write_bytes(data)
+    request.session[f"plan_import:{token}"] = {"room": str(room_id), "filename": filename}
+    return token
+
+
+def _load(request: AuthedRequest, room_id: UUID, token: str) -> tuple[bytes, str]:
+    """The waiting file, for its uploader and its room only (404 otherwise)."""
+    entry = request.session.get(f"plan_import:{token}")
+    path = _folder() / token
+    if not entry or entry["room"] != str(room_id) or not path.exists():
+        raise Http404
+    return path.read_bytes(), entry["filename"]
+
+
+def _discard(request: AuthedRequest, token: str) -> None:
+    request.session.pop(f"plan_import:{token}", None)
+    (_folder() / token).unlink(missing_ok=True)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_import_upload(request: AuthedRequest, room_id: UUID) -> HttpResponse:
+    access = room_access_for_seller(request, room_id)
+    form = ImportUploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        token = _store(request, room_id, upload.read(), upload.name)
+        chosen = {n: form.cleaned_data[n] for n in ("encoding", "delimiter", "sheet")}
+        query = urlencode({n: v for n, v in chosen.items() if v})
+        return redirect(f"{access.base_url}import/{token}/?{query}")
+    status = 422 if form.errors else 200
+    context = {"form": form, "room": access.room, "base": access.base_url}
+    return render(request, "plans/import_upload.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def plan_import_preview_view(request: AuthedRequest, room_id: UUID, token: str) -> HttpResponse:
+    access = room_access_for_seller(request, room_id)
+    data, filename = _load(request, room_id, token)
+    action = request.POST.get("action", "preview")
+    if action == "cancel":
+        _discard(request, token)
+        messages.info(request, "Nothing was imported.")
+        return redirect(room_url(access))
+    source = request.POST if request.method == "POST" else request.GET
+    form = ImportOptionsForm(source)
+    form.is_valid()
+    error = ""
+    result: ImportResult | None = None
+    try:
+        result = plan_import_preview(
+            by=access, data=data, filename=filename, options=form.options()
+        )
+        form = ImportOptionsForm(source, columns=result.preview.headers)
+        form.is_valid()
+        options = form.options()
+        if options.mapping is not None:  # the person's, not the guess
+            result = plan_import_preview(by=access, data=data, filename=filename, options=options)
+        if action == "import":
+            result = plan_import(by=access, data=data, filename=filename, options=options)
+            _discard(request, token)
+            messages.success(
+                request,
+                f"Imported {len(result.milestones)} milestones and {len(result.tasks)} tasks.",
+            )
+            return redirect(room_url(access))
+    except ValidationError as exc:
+        error = "; ".join(exc.messages) if result is None else ""
+    if result is not None and "map_task" not in source:
+        # A first look: the selects show the guess.
+        form = ImportOptionsForm(initial=_initial(result), columns=result.preview.headers)
+    context = {
+        "room": access.room,
+        "base": access.base_url,
+        "form": form,
+        "filename": filename,
+        "error": error,
+        "result": result,
+        "preview": result.preview if result else None,
+    }
+    failed = error or (result is not None and result.preview.errors)
+    return render(request, "plans/import_preview.html", context, status=422 if failed else 200)
+
+
+def _initial(result: ImportResult) -> dict[str, str]:
+    table, preview = result.table, result.preview
+    initial = {
+        "encoding": table.encoding,
+        "delimiter": NAME_BY_DELIMITER.get(table.delimiter, ""),
+        "sheet": table.sheet,
+    }
+    for name, column in preview.mapping.items():
+        initial[f"map_{name}"] = "" if column is None else str(column)
+    return initial
