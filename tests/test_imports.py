@@ -464,3 +464,72 @@ def test_a_template_imports_from_its_page(client, world):
     client.post(preview_url, {"action": "import"})
 
     assert [m.title for m in world.template_a.milestones.all()] == ["Pilot"]
+
+
+# The API: the same import, with a dry run.
+
+
+def api_import(client, room, data: bytes, name: str = "plan.csv", **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        f"/api/v1/rooms/{room.public_id}/import/",
+        {"file": SimpleUploadedFile(name, data), **fields},
+    )
+
+
+def test_the_api_previews_with_a_dry_run_and_saves_nothing(client, world, blank_room):
+    client.force_login(world.owner)
+    data = b"Milestone,Task,Owner,Due date\nPilot,Run it,Ivan Legal,Q3\n"
+
+    response = api_import(client, blank_room, data, dry_run="true")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["imported"] is False
+    assert body["errors"] == [{"row": 2, "message": "“Q3” is not a date"}]
+    assert body["owners"] == [
+        {"label": "Ivan Legal", "email": "", "side": "buyer", "is_new": True}
+    ]
+    assert body["milestones"][0]["tasks"][0]["title"] == "Run it"
+    assert not Milestone.objects.filter(room=blank_room).exists()
+
+
+def test_the_api_refuses_a_file_with_an_error_and_imports_a_fixed_one(client, world, blank_room):
+    client.force_login(world.owner)
+
+    refused = api_import(client, blank_room, b"Milestone,Task,Due date\nPilot,Run it,Q3\n")
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [{"row": 2, "message": "“Q3” is not a date"}]
+    assert not Milestone.objects.filter(room=blank_room).exists()
+
+    done = api_import(
+        client,
+        blank_room,
+        b"Stage,What,When\nPilot,Run it,2027-02-01\n",
+        column_milestone=0,
+        column_task=1,
+        column_due_date=2,
+    )
+    assert done.status_code == 201
+    assert done.json()["imported"] is True
+    assert plan_of(blank_room) == [
+        ("Pilot", None, [("Run it", "seller", None, date(2027, 2, 1), "todo", False)])
+    ]
+
+
+def test_the_api_imports_into_a_template(client, world):
+    client.force_login(world.owner)
+
+    response = api_import(client, world.template_a, b"Milestone,Task\nPilot,Run it\n")
+
+    assert response.status_code == 201
+    assert [m.title for m in world.template_a.milestones.all()] == ["Pilot"]
+
+
+def test_a_buyer_gets_403_from_the_api_import(client, world):
+    client.force_login(world.buyer)
+
+    response = api_import(client, world.room_a1, b"Milestone,Task\nPilot,Run it\n")
+
+    assert response.status_code == 403

@@ -317,6 +317,9 @@ ROUTES: dict[str, Route] = {
         "room seller", api(room_seller()), method="post", json=True, kwargs=STAKEHOLDER
     ),
     "api:milestones": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:plan-import": Route(
+        "room seller: no file", api(room_seller(400)), method="post", kwargs=ROOM
+    ),
     "api:milestone": Route("the room's people", api(room_member()), kwargs=MILESTONE),
     "api:milestone-move": Route(
         "room seller", api(room_seller(400)), method="post", json=True, kwargs=MILESTONE
