@@ -488,9 +488,7 @@ def test_the_api_previews_with_a_dry_run_and_saves_nothing(client, world, blank_
     body = response.json()
     assert body["imported"] is False
     assert body["errors"] == [{"row": 2, "message": "“Q3” is not a date"}]
-    assert body["owners"] == [
-        {"label": "Ivan Legal", "email": "", "side": "buyer", "is_new": True}
-    ]
+    assert body["owners"] == [{"label": "Ivan Legal", "email": "", "side": "buyer", "is_new": True}]
     assert body["milestones"][0]["tasks"][0]["title"] == "Run it"
     assert not Milestone.objects.filter(room=blank_room).exists()
 
@@ -499,7 +497,7 @@ def test_the_api_refuses_a_file_with_an_error_and_imports_a_fixed_one(client, wo
     client.force_login(world.owner)
 
     refused = api_import(client, blank_room, b"Milestone,Task,Due date\nPilot,Run it,Q3\n")
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert refused.json()["errors"] == [{"row": 2, "message": "“Q3” is not a date"}]
     assert not Milestone.objects.filter(room=blank_room).exists()
 

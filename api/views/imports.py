@@ -54,47 +54,49 @@ class ImportWriteSerializer(Strict):
 
 class ImportTaskSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="The row in the spreadsheet.")
-    title = serializers.CharField()
-    description = serializers.CharField()
-    side = serializers.ChoiceField(choices=Side.choices)
+    title = serializers.CharField(help_text="The task.")
+    description = serializers.CharField(help_text="Its description, or empty.")
+    side = serializers.ChoiceField(choices=Side.choices, help_text="Who does it.")
     owner = serializers.CharField(allow_null=True, help_text="The owner as they will be named.")
-    due_date = serializers.DateField(allow_null=True)
-    status = serializers.ChoiceField(choices=Status.choices)
-    completed_on = serializers.DateField(allow_null=True)
-    internal = serializers.BooleanField()
+    due_date = serializers.DateField(allow_null=True, help_text="When it is due, if said.")
+    status = serializers.ChoiceField(choices=Status.choices, help_text="Its status.")
+    completed_on = serializers.DateField(allow_null=True, help_text="When it was done, if said.")
+    internal = serializers.BooleanField(help_text="Seller-only: buyers never see it.")
 
 
 class ImportMilestoneSerializer(serializers.Serializer):
-    row = serializers.IntegerField()
-    title = serializers.CharField()
-    target_date = serializers.DateField(allow_null=True)
-    tasks = ImportTaskSerializer(many=True)
+    row = serializers.IntegerField(help_text="The row where it is first named.")
+    title = serializers.CharField(help_text="The milestone.")
+    target_date = serializers.DateField(allow_null=True, help_text="Its date, if said.")
+    tasks = ImportTaskSerializer(many=True, help_text="Its tasks, in the file's order.")
 
 
 class ImportOwnerSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="As written in the file, or the matched name.")
-    email = serializers.CharField()
-    side = serializers.ChoiceField(choices=Side.choices)
+    email = serializers.CharField(help_text="Their address, if known.")
+    side = serializers.ChoiceField(choices=Side.choices, help_text="The side they are on.")
     is_new = serializers.BooleanField(help_text="Added to the room as a new person.")
 
 
 class ImportMessageSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="0 for the file as a whole.")
-    message = serializers.CharField()
+    row = serializers.IntegerField(help_text="The spreadsheet's row; 0 for the whole file.")
+    message = serializers.CharField(help_text="What is wrong, or worth checking, in words.")
 
 
 class ImportPreviewSerializer(serializers.Serializer):
     imported = serializers.BooleanField(help_text="False for a dry run or a refused import.")
-    header_row = serializers.IntegerField()
-    headers = serializers.ListField(child=serializers.CharField())
+    header_row = serializers.IntegerField(help_text="The row taken for the header.")
+    headers = serializers.ListField(
+        child=serializers.CharField(), help_text="The header's cells, column by column."
+    )
     mapping = serializers.DictField(
         child=serializers.IntegerField(allow_null=True),
         help_text="Each field's column (from 0), or null.",
     )
-    milestones = ImportMilestoneSerializer(many=True)
-    owners = ImportOwnerSerializer(many=True)
-    errors = ImportMessageSerializer(many=True)
-    warnings = ImportMessageSerializer(many=True)
+    milestones = ImportMilestoneSerializer(many=True, help_text="The plan as it will be made.")
+    owners = ImportOwnerSerializer(many=True, help_text="The owners and who they will be.")
+    errors = ImportMessageSerializer(many=True, help_text="What must be fixed first.")
+    warnings = ImportMessageSerializer(many=True, help_text="What to check.")
 
 
 def preview_data(preview: Preview, imported: bool) -> dict:
@@ -147,13 +149,14 @@ class PlanImportViewSet(RoomViewSet):
             "Appends the file's milestones and tasks to the room's (or template's) plan in one "
             "transaction, adding owners nobody matched as new buyers. With `dry_run` nothing is "
             "saved: the answer is the preview, with each row's errors and warnings. A file with "
-            "an error is refused (400) with the same preview."
+            "an error in its rows is refused (422) with the same preview; a file that cannot be read at all "
+            "is a field error (400)."
         ),
         request={"multipart/form-data": ImportWriteSerializer},
         responses={
             200: ImportPreviewSerializer,
             201: ImportPreviewSerializer,
-            400: ImportPreviewSerializer,
+            422: ImportPreviewSerializer,
         },
     )
     def create(self, request: Request, room_id: UUID) -> Response:
@@ -180,7 +183,6 @@ class PlanImportViewSet(RoomViewSet):
             return Response(preview_data(result.preview, imported=False))
         if result.preview.errors:
             body = preview_data(result.preview, imported=False)
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         result = plan_import(by=access, data=content, filename=filename, options=options)
-        return Response(preview_data(result.preview, imported=True), status=201)
-
+        return Response(preview_data(result.preview, imported=True), status=status.HTTP_201_CREATED)

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods
 
 from plans.imports.forms import NAME_BY_DELIMITER, ImportOptionsForm, ImportUploadForm
@@ -102,10 +103,9 @@ def plan_import_preview_view(request: AuthedRequest, room_id: UUID, token: str) 
         if action == "import":
             result = plan_import(by=access, data=data, filename=filename, options=options)
             _discard(request, token)
-            messages.success(
-                request,
-                f"Imported {len(result.milestones)} milestones and {len(result.tasks)} tasks.",
-            )
+            made = f"{len(result.milestones)} milestone{pluralize(len(result.milestones))}"
+            made += f" and {len(result.tasks)} task{pluralize(len(result.tasks))}"
+            messages.success(request, f"Imported {made}.")
             return redirect(room_url(access))
     except ValidationError as exc:
         error = "; ".join(exc.messages) if result is None else ""
