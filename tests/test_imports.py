@@ -531,3 +531,21 @@ def test_a_buyer_gets_403_from_the_api_import(client, world):
     response = api_import(client, world.room_a1, b"Milestone,Task\nPilot,Run it\n")
 
     assert response.status_code == 403
+
+
+def test_an_owner_already_in_the_room_is_matched_not_added_again(world, blank_room):
+    # The room's owner is in it and a member: the room's person is the match, by email or name.
+    data = (
+        "Milestone,Task,Owner\n"
+        f"Pilot,Run it,{world.owner.email}\n"
+        f"Pilot,Report,{world.owner.get_full_name()}\n"
+    ).encode()
+    before = blank_room.stakeholders.count()
+
+    result = plan_import(by=seller(world), data=data, filename="p.csv", options=ImportOptions())
+
+    assert [(o.label, o.is_new, o.person.key.split(":")[0]) for o in result.preview.owners] == [
+        (world.owner.get_full_name(), False, "stakeholder")
+    ]
+    assert blank_room.stakeholders.count() == before
+    assert {t.owner.user for t in Task.objects.filter(room=blank_room)} == {world.owner}

@@ -259,10 +259,12 @@ class _Owners:
     """Owners matched by email, then by name, to people; unmatched ones gathered once each."""
 
     def __init__(self, people: list[Person]) -> None:
-        self.by_email = {p.email.lower(): p for p in people if p.email}
+        self.by_email: dict[str, Person] = {}
         self.by_name: dict[str, Person] = {}
         for p in people:
-            # A person in the room first; a member only when nobody in the room has the name.
+            # A person in the room first; a member only when nobody in the room is them.
+            if p.email:
+                self.by_email.setdefault(p.email.lower(), p)
             self.by_name.setdefault(p.name.lower(), p)
         self.found: dict[str, Owner] = {}
 

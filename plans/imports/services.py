@@ -48,11 +48,16 @@ def _people(room: Room) -> list[Person]:
     """The room's people, then the organisation's members (who may join its seller team)."""
     if room.is_template:
         return []
+    stakeholders = list(room.stakeholders.all())
     people = [
         Person(key=f"stakeholder:{s.pk}", name=s.name, email=s.email, side=s.side)
-        for s in room.stakeholders.all()
+        for s in stakeholders
     ]
-    members = Membership.objects.filter(organisation_id=room.organisation_id).select_related("user")
+    members = (
+        Membership.objects.filter(organisation_id=room.organisation_id)
+        .exclude(user_id__in=[s.user_id for s in stakeholders if s.user_id])
+        .select_related("user")
+    )
     people += [
         Person(
             key=f"member:{m.user_id}",
