@@ -149,8 +149,8 @@ class PlanImportViewSet(RoomViewSet):
             "Appends the file's milestones and tasks to the room's (or template's) plan in one "
             "transaction, adding owners nobody matched as new buyers. With `dry_run` nothing is "
             "saved: the answer is the preview, with each row's errors and warnings. A file with "
-            "an error in its rows is refused (422) with the same preview; a file that cannot be read at all "
-            "is a field error (400)."
+            "an error in its rows is refused (422) with the same preview; a file that cannot be "
+            "read at all is a field error (400)."
         ),
         request={"multipart/form-data": ImportWriteSerializer},
         responses={
