@@ -97,7 +97,7 @@ class Organisation(models.Model):
     date_order = models.CharField(
         max_length=3,
         choices=DateOrder.choices,
-        default="dmy",
+        default=DateOrder.DAY_MONTH,
         help_text="How the team writes dates like 03/04/2027: read so in imported spreadsheets.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -549,3 +549,22 @@ def test_an_owner_already_in_the_room_is_matched_not_added_again(world, blank_ro
     ]
     assert blank_room.stakeholders.count() == before
     assert {t.owner.user for t in Task.objects.filter(room=blank_room)} == {world.owner}
+
+
+def test_an_admin_says_the_organisation_writes_month_day_and_imports_read_so(
+    client, world, blank_room
+):
+    from django.urls import reverse
+
+    client.force_login(world.owner)
+    url = reverse("organisation_settings", args=[world.org_a.public_id])
+    form = {"timezone": "UTC", "reminder_days_before": "2", "date_order": "mdy"}
+    assert client.post(url, form).status_code == 302
+    world.org_a.refresh_from_db()
+    assert world.org_a.date_order == "mdy"
+
+    access = room_access_for(world.owner, world.room_a1)
+    data = b"Milestone,Task,Due date\nPilot,Run it,04/03/2027\n"
+    plan_import(by=access, data=data, filename="p.csv", options=ImportOptions())
+
+    assert Task.objects.get(title="Run it").due_date == date(2027, 4, 3)
