@@ -568,3 +568,29 @@ def test_an_admin_says_the_organisation_writes_month_day_and_imports_read_so(
     plan_import(by=access, data=data, filename="p.csv", options=ImportOptions())
 
     assert Task.objects.get(title="Run it").due_date == date(2027, 4, 3)
+
+
+def test_a_new_room_is_made_from_a_spreadsheet_after_its_preview(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.rep)
+    assert "Import a spreadsheet" in client.get("/rooms/new/").content.decode()
+    response = client.post(
+        "/rooms/new/import/",
+        {
+            "buyer_company": "Initech",
+            "target_date": "2027-06-30",
+            "file": SimpleUploadedFile("p.csv", b"Milestone,Task,Owner\nPilot,Run it,Ivan\n"),
+        },
+    )
+    preview_url = response["Location"]
+    page = client.get(preview_url)
+    assert "New room for Initech" in page.content.decode()
+    assert not world.org_a.rooms.filter(buyer_company="Initech").exists()
+
+    done = client.post(preview_url, {"action": "import"})
+
+    room = world.org_a.rooms.get(buyer_company="Initech")
+    assert done["Location"] == f"/rooms/{room.public_id}/"
+    assert (room.owner, room.target_date) == (world.rep, date(2027, 6, 30))
+    assert plan_of(room) == [("Pilot", None, [("Run it", "buyer", "Ivan", None, "todo", False)])]

@@ -200,6 +200,12 @@ ROUTES: dict[str, Route] = {
     # Rooms
     # Rooms and templates
     "room_create": Route("any member, of their own organisation", any_member()),
+    "room_import": Route("any member, of their own organisation", any_member()),
+    "room_import_preview": Route(
+        "any member: a file nobody uploaded in this session is a 404",
+        any_member(404),
+        kwargs=lambda ctx: {"token": "0" * 32},
+    ),
     "template_list": Route("any member, of their own organisation", any_member()),
     "room_detail": Route("the room's people", room_member(), kwargs=ROOM),
     "room_edit": Route("room seller", room_seller(), kwargs=ROOM),

@@ -67,3 +67,15 @@ class ImportUploadForm(ImportOptionsForm):
                 f"The file is over {MAX_BYTES // (1024 * 1024)} MB: split it in two."
             )
         return upload
+
+
+class RoomImportForm(ImportUploadForm):
+    """A new room's buyer and target date, and the file that will be its plan."""
+
+    buyer_company = forms.CharField(label="Buyer company", max_length=200)
+    target_date = forms.DateField(
+        label="Target date",
+        help_text="The buyer's go-live or decision date.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = ["buyer_company", "target_date", "file"]

@@ -53,12 +53,17 @@ def _people(room: Room) -> list[Person]:
         Person(key=f"stakeholder:{s.pk}", name=s.name, email=s.email, side=s.side)
         for s in stakeholders
     ]
+    in_room = [s.user_id for s in stakeholders if s.user_id]
+    return people + _members(room.organisation_id, exclude=in_room)
+
+
+def _members(organisation_id: int, exclude: list[int]) -> list[Person]:
     members = (
-        Membership.objects.filter(organisation_id=room.organisation_id)
-        .exclude(user_id__in=[s.user_id for s in stakeholders if s.user_id])
+        Membership.objects.filter(organisation_id=organisation_id)
+        .exclude(user_id__in=exclude)
         .select_related("user")
     )
-    people += [
+    return [
         Person(
             key=f"member:{m.user_id}",
             name=m.user.get_full_name(),
@@ -67,10 +72,22 @@ def _people(room: Room) -> list[Person]:
         )
         for m in members
     ]
-    return people
 
 
 def _preview(room: Room, data: bytes, filename: str, options: ImportOptions) -> ImportResult:
+    return _read_and_preview(
+        data, filename, options, room.organisation.date_order, _people(room), room.is_template
+    )
+
+
+def _read_and_preview(
+    data: bytes,
+    filename: str,
+    options: ImportOptions,
+    date_order: str,
+    people: list[Person],
+    for_template: bool,
+) -> ImportResult:
     try:
         table = read_table(
             data,
@@ -83,10 +100,10 @@ def _preview(room: Room, data: bytes, filename: str, options: ImportOptions) -> 
         raise ValidationError({"file": str(error)}) from None
     preview = build_preview(
         table,
-        date_order=room.organisation.date_order,
+        date_order=date_order,
         mapping=options.mapping,
-        people=_people(room),
-        for_template=room.is_template,
+        people=people,
+        for_template=for_template,
     )
     return ImportResult(table=table, preview=preview)
 
@@ -187,6 +204,16 @@ def plan_import(
     event_record_by(by, EventKind.MILESTONE_CREATED, summary[:250], is_internal=True)
     result.milestones, result.tasks, result.people = milestones, tasks, new_people
     return result
+
+
+def room_import_preview(
+    *, membership: Membership, data: bytes, filename: str, options: ImportOptions
+) -> ImportResult:
+    """What a new room made from the file would hold (its owners may match the member's
+    organisation's people), saving nothing."""
+    organisation = membership.organisation
+    people = _members(organisation.pk, exclude=[])
+    return _read_and_preview(data, filename, options, organisation.date_order, people, False)
 
 
 @transaction.atomic
