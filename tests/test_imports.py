@@ -594,3 +594,27 @@ def test_a_new_room_is_made_from_a_spreadsheet_after_its_preview(client, world):
     assert done["Location"] == f"/rooms/{room.public_id}/"
     assert (room.owner, room.target_date) == (world.rep, date(2027, 6, 30))
     assert plan_of(room) == [("Pilot", None, [("Run it", "buyer", "Ivan", None, "todo", False)])]
+
+
+def test_the_canonical_xlsx_with_real_dates_and_no_internal_column_imports_exactly(
+    world, blank_room
+):
+    # A buyer's export leaves the Internal column out.
+    data = xlsx(
+        [
+            CANONICAL[:-1],
+            ["Pilot", date(2027, 3, 1), "Run it", "", "Bea Buyer", "bea@buyer-a1.example",
+             "Buyer", date(2027, 2, 15), "Done", date(2027, 2, 14)],
+            ["Pilot", date(2027, 3, 1), "Report", "", "", "", "Seller", None, "To do", None],
+        ]
+    )  # fmt: skip
+
+    result = plan_import(by=seller(world), data=data, filename="p.xlsx", options=ImportOptions())
+
+    assert result.preview.warnings == []
+    assert plan_of(blank_room) == [
+        ("Pilot", date(2027, 3, 1), [
+            ("Run it", "buyer", "Bea Buyer", date(2027, 2, 15), "done", False),
+            ("Report", "seller", None, None, "todo", False),
+        ]),
+    ]  # fmt: skip
