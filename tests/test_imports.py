@@ -60,6 +60,11 @@ def plan_of(room):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.PLAN_IMPORT_DIR = tmp_path / "imports"
+
+
 @pytest.fixture
 def blank_room(world):
     world.room_a1.milestones.all().delete()

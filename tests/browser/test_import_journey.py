@@ -28,8 +28,9 @@ def workbook(path, header: list, rows: list[list]) -> str:
 
 
 def test_a_seller_imports_a_spreadsheet_after_fixing_a_column_and_a_row(
-    live_server, new_page, tmp_path
+    live_server, new_page, tmp_path, settings
 ):
+    settings.PLAN_IMPORT_DIR = tmp_path / "imports"
     admin = MembershipFactory(role=Role.ADMIN)
     room = enterprise_room(admin)
     page = new_page()

@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -44,9 +45,9 @@ KEEP_SECONDS = 24 * 3600
 NEW_ROOM = "new"  # the session entry's room for a room made from the file
 
 
-def _folder():
-    folder = settings.VAR_DIR / "imports"
-    folder.mkdir(exist_ok=True)
+def _folder() -> Path:
+    folder = Path(settings.PLAN_IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
