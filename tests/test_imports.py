@@ -623,3 +623,15 @@ def test_the_canonical_xlsx_with_real_dates_and_no_internal_column_imports_exact
             ("Report", "seller", None, None, "todo", False),
         ]),
     ]  # fmt: skip
+
+
+def test_an_owner_address_too_long_to_keep_is_a_row_error(world):
+    data = f"Milestone,Task,Owner email\nM,T,{'a' * 250}@x.example\n".encode()
+
+    result = plan_import_preview(
+        by=seller(world), data=data, filename="p.csv", options=ImportOptions()
+    )
+
+    assert [str(e) for e in result.preview.errors] == [
+        "row 2: the owner's email address is longer than 254 characters."
+    ]

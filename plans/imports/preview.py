@@ -385,6 +385,9 @@ def build_preview(
                 err(f"“{owner_email}” is not an email address.")
                 owner_email = ""
             owner = owners.get(owner_text, owner_email, side)
+            if len(owner.email) > 254:
+                err("the owner's email address is longer than 254 characters.")
+                continue
             if owner.is_new and owner.side == "seller":
                 # The seller's side is the organisation's members: nobody else is added there.
                 warn(f"{owner.label} is not a member of the organisation: the task is unassigned.")
