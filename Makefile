@@ -57,6 +57,7 @@ bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/imports.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .

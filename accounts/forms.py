@@ -5,7 +5,7 @@ from allauth.account.adapter import get_adapter
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 
-from accounts.models import Role
+from accounts.models import DateOrder, Role
 
 
 class OrganisationForm(forms.Form):
@@ -67,6 +67,13 @@ class OrganisationSettingsForm(forms.Form):
         min_value=0,
         max_value=30,
         help_text="0 turns the reminder before the due date off; the overdue one stays.",
+    )
+    date_order = forms.ChoiceField(
+        label="Dates like 03/04/2027 are written",
+        choices=DateOrder.choices,
+        required=False,
+        help_text="How imported spreadsheets are read; a date that could be either is pointed "
+        "out in the preview.",
     )
 
 

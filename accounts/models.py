@@ -72,6 +72,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name.split(" ")[0] if self.name else self.email
 
 
+class DateOrder(models.TextChoices):
+    DAY_MONTH = "dmy", "Day/month (31/12/2027)"
+    MONTH_DAY = "mdy", "Month/day (12/31/2027)"
+
+
 class Organisation(models.Model):
     """The tenant: a selling company. Every tenant-owned row points at one."""
 
@@ -88,6 +93,12 @@ class Organisation(models.Model):
     )
     reminder_days_before = models.PositiveSmallIntegerField(
         default=2, help_text="How many days before a task's due date its owner is reminded."
+    )
+    date_order = models.CharField(
+        max_length=3,
+        choices=DateOrder.choices,
+        default=DateOrder.DAY_MONTH,
+        help_text="How the team writes dates like 03/04/2027: read so in imported spreadsheets.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

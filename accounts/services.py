@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import (
     ApiToken,
+    DateOrder,
     Invitation,
     Membership,
     Organisation,
@@ -47,15 +48,23 @@ def organisation_create(*, name: str, creator: User) -> Organisation:
 
 @transaction.atomic
 def organisation_settings_update(
-    *, organisation: Organisation, timezone_name: str, reminder_days_before: int
+    *,
+    organisation: Organisation,
+    timezone_name: str,
+    reminder_days_before: int,
+    date_order: str | None = None,
 ) -> Organisation:
-    """The organisation's time zone (its people's default) and its reminder lead time."""
+    """The organisation's time zone (its people's default), its reminder lead time and how it
+    writes dates (for imported spreadsheets; unchanged when not given)."""
     validate_timezone(timezone_name)
     if not 0 <= reminder_days_before <= 30:
         raise ValidationError({"reminder_days_before": "Choose between 0 and 30 days."})
+    if date_order is not None and date_order not in DateOrder.values:
+        raise ValidationError({"date_order": "Choose day/month or month/day."})
     organisation.timezone = timezone_name or "UTC"
     organisation.reminder_days_before = reminder_days_before
-    organisation.save(update_fields=["timezone", "reminder_days_before"])
+    organisation.date_order = date_order or organisation.date_order
+    organisation.save(update_fields=["timezone", "reminder_days_before", "date_order"])
     return organisation
 
 

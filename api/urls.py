@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import DocsView
+from api.views.imports import PlanImportViewSet
 from api.views.people import StakeholdersViewSet
 from api.views.plan import (
     CommentsViewSet,
@@ -57,6 +58,7 @@ v1 = [
         for action in ("move", "invite", "revoke")
     ],
     # The plan
+    path(f"{ROOM}import/", PlanImportViewSet.as_view({"post": "create"}), name="plan-import"),
     path(f"{ROOM}milestones/", MilestonesViewSet.as_view(LIST), name="milestones"),
     path(
         f"{ROOM}milestones/<uuid:milestone_id>/",

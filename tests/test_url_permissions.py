@@ -200,6 +200,12 @@ ROUTES: dict[str, Route] = {
     # Rooms
     # Rooms and templates
     "room_create": Route("any member, of their own organisation", any_member()),
+    "room_import": Route("any member, of their own organisation", any_member()),
+    "room_import_preview": Route(
+        "any member: a file nobody uploaded in this session is a 404",
+        any_member(404),
+        kwargs=lambda ctx: {"token": "0" * 32},
+    ),
     "template_list": Route("any member, of their own organisation", any_member()),
     "room_detail": Route("the room's people", room_member(), kwargs=ROOM),
     "room_document": Route("the room's people, each their own view", room_member(), kwargs=ROOM),
@@ -211,6 +217,12 @@ ROUTES: dict[str, Route] = {
         "template seller", template_seller(302), method="post", kwargs=TEMPLATE
     ),
     # The plan
+    "plan_import": Route("room seller", room_seller(), kwargs=ROOM),
+    "plan_import_preview": Route(
+        "room seller: a file nobody uploaded in this session is a 404",
+        room_seller(404),
+        kwargs=lambda ctx: {**ROOM(ctx), "token": "0" * 32},
+    ),
     "milestone_add": Route("room seller", room_seller(), kwargs=ROOM),
     "milestone_edit": Route("room seller", room_seller(), kwargs=MILESTONE),
     "milestone_delete": Route("room seller", room_seller(302), method="post", kwargs=MILESTONE),
@@ -321,6 +333,9 @@ ROUTES: dict[str, Route] = {
         "room seller", api(room_seller()), method="post", json=True, kwargs=STAKEHOLDER
     ),
     "api:milestones": Route("the room's people", api(room_member()), kwargs=ROOM),
+    "api:plan-import": Route(
+        "room seller: no file", api(room_seller(400)), method="post", kwargs=ROOM
+    ),
     "api:milestone": Route("the room's people", api(room_member()), kwargs=MILESTONE),
     "api:milestone-move": Route(
         "room seller", api(room_seller(400)), method="post", json=True, kwargs=MILESTONE

@@ -217,6 +217,9 @@ STORAGES: dict[str, dict[str, Any]] = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Spreadsheets waiting between an import's preview and the import (web.views.imports): never
+# served, deleted on import, on cancel, or after a day.
+PLAN_IMPORT_DIR = VAR_DIR / "imports"
 # No MEDIA_URL on purpose: uploaded files are never served by the web server, only by
 # web.views.resources after the access check. An S3-compatible bucket replaces the local
 # folder when AWS_STORAGE_BUCKET_NAME is set (keys unset: boto3's own chain, e.g. a role).

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from web.views import imports as import_views
 from web.views import plans as views
 
 # Under rooms/<uuid:room_id>/ (rooms/urls.py).
@@ -7,6 +8,8 @@ urlpatterns = [
     # The plan as a spreadsheet, a room's or a template's (plans.exports)
     path("export.csv", views.plan_export_view, {"kind": "csv"}, name="plan_export_csv"),
     path("export.xlsx", views.plan_export_view, {"kind": "xlsx"}, name="plan_export_xlsx"),
+    path("import/", import_views.plan_import_upload, name="plan_import"),
+    path("import/<str:token>/", import_views.plan_import_preview_view, name="plan_import_preview"),
     path("milestones/", views.milestone_add, name="milestone_add"),
     path("milestones/<uuid:milestone_id>/edit/", views.milestone_edit, name="milestone_edit"),
     path(

@@ -1,10 +1,17 @@
 from django.urls import include, path
 
+from web.views import imports as import_views
 from web.views import resources as resource_views
 from web.views import rooms as views
 
 urlpatterns = [
     path("rooms/new/", views.room_create_view, name="room_create"),
+    path("rooms/new/import/", import_views.room_import_upload, name="room_import"),
+    path(
+        "rooms/new/import/<str:token>/",
+        import_views.room_import_preview_view,
+        name="room_import_preview",
+    ),
     path("rooms/<uuid:room_id>/", views.room_detail, name="room_detail"),
     path("rooms/<uuid:room_id>/document/", views.room_document, name="room_document"),
     path("rooms/<uuid:room_id>/edit/", views.room_edit, name="room_edit"),

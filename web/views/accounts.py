@@ -100,6 +100,7 @@ def organisation_settings(request: AuthedRequest, organisation_id: UUID) -> Http
     initial = {
         "timezone": organisation.timezone,
         "reminder_days_before": organisation.reminder_days_before,
+        "date_order": organisation.date_order,
     }
     form = OrganisationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -107,6 +108,7 @@ def organisation_settings(request: AuthedRequest, organisation_id: UUID) -> Http
             organisation=organisation,
             timezone_name=form.cleaned_data["timezone"],
             reminder_days_before=form.cleaned_data["reminder_days_before"],
+            date_order=form.cleaned_data["date_order"] or None,
         )
         messages.success(request, "The organisation's settings are saved.")
         return redirect("organisation_settings", organisation_id=organisation_id)
