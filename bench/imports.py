@@ -20,7 +20,7 @@ os.environ.setdefault(
     ),
 )
 
-from bench.run import ensure_database, manage  # noqa: E402
+from bench.run import ensure_database, figures_write, manage  # noqa: E402
 
 MEASURE = """
 import datetime, io, json, time
@@ -121,11 +121,7 @@ def main() -> None:
         "import_preview_queries_200": small["preview_queries"],
         "import_queries_200": small["import_queries"],
     }
-    path = ROOT / "var" / "bench.json"
-    path.parent.mkdir(exist_ok=True)
-    existing = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")
-    print(f"figures written to {path.relative_to(ROOT)}")
+    figures_write(figures)
 
 
 if __name__ == "__main__":

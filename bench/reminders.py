@@ -27,7 +27,7 @@ os.environ.setdefault(
     ),
 )
 
-from bench.run import ensure_database, manage  # noqa: E402
+from bench.run import ensure_database, figures_write, manage  # noqa: E402
 
 TASKS = int(os.environ.get("BENCH_REMINDER_TASKS", "100000"))
 SMALL = TASKS // 10
@@ -143,11 +143,7 @@ def main() -> None:
         "reminders_sweep_reminders_100k": large["reminders"],
         "reminders_sweep_emails_100k": large["emails"],
     }
-    path = ROOT / "var" / "bench.json"
-    path.parent.mkdir(exist_ok=True)
-    existing = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")
-    print(f"figures written to {path.relative_to(ROOT)}")
+    figures_write(figures)
 
 
 if __name__ == "__main__":

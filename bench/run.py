@@ -53,6 +53,16 @@ def ensure_database() -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def figures_write(figures: dict) -> None:
+    """Merge ``figures`` into var/bench.json (one flat object of numbers, each script's keys its
+    own)."""
+    path = ROOT / "var" / "bench.json"
+    path.parent.mkdir(exist_ok=True)
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")
+    print(f"figures written to {path.relative_to(ROOT)}")
+
+
 def manage(*args: str) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -245,10 +255,7 @@ def main() -> None:
         f"room page at {figures['room_page_vs_floor_rps_ratio']:.1%} of the floor's requests/s (aim: 20% or more)"
     )
     analytics.report(more)
-    path = ROOT / "var" / "bench.json"
-    existing = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")
-    print(f"figures written to {path.relative_to(ROOT)}")
+    figures_write(figures)
 
 
 if __name__ == "__main__":
