@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from api.docs import DocsView
 from api.views.imports import PlanImportViewSet
+from api.views.integrations import CalendarFeedsViewSet, WebhooksViewSet
 from api.views.people import StakeholdersViewSet
 from api.views.plan import (
     CommentsViewSet,
@@ -131,6 +132,35 @@ v1 = [
         name="template",
     ),
     path("events/", EventsViewSet.as_view({"get": "list"}), name="events"),
+    # Integrations
+    path("webhooks/", WebhooksViewSet.as_view(LIST), name="webhooks"),
+    path("webhooks/<uuid:endpoint_id>/", WebhooksViewSet.as_view(ITEM), name="webhook"),
+    path(
+        "webhooks/<uuid:endpoint_id>/rotate-secret/",
+        WebhooksViewSet.as_view({"post": "rotate_secret"}),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "webhooks/<uuid:endpoint_id>/test/",
+        WebhooksViewSet.as_view({"post": "test"}),
+        name="webhook-test",
+    ),
+    path(
+        "webhooks/<uuid:endpoint_id>/deliveries/",
+        WebhooksViewSet.as_view({"get": "deliveries"}),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/send-again/",
+        WebhooksViewSet.as_view({"post": "send_again"}),
+        name="webhook-send-again",
+    ),
+    path("calendar-feeds/", CalendarFeedsViewSet.as_view(LIST), name="calendar-feeds"),
+    path(
+        "calendar-feeds/<uuid:feed_id>/",
+        CalendarFeedsViewSet.as_view({"delete": "destroy"}),
+        name="calendar-feed",
+    ),
 ]
 
 app_name = "api"

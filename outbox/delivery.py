@@ -39,6 +39,15 @@ def backoff_seconds(attempts: int) -> int:
     return min(2**attempts * 15, 3600)
 
 
+def _retry_rules(model: type[Delivery]) -> tuple[int, Callable[[int], int]]:
+    """A transport may retry on its own schedule (webhooks: for days) by giving its model
+    ``max_attempts`` and a static ``backoff_seconds``; email keeps the defaults."""
+    return (
+        getattr(model, "max_attempts", MAX_ATTEMPTS),
+        getattr(model, "backoff_seconds", backoff_seconds),
+    )
+
+
 @transaction.atomic
 def delivery_claim(model: type[D], pk: int, *, prepare: Callable[[D], bool]) -> D | str:
     """Lock a due pending row, ready it and mark it ``sending``: the row, or why not
@@ -59,10 +68,11 @@ def delivery_claim(model: type[D], pk: int, *, prepare: Callable[[D], bool]) -> 
         with transaction.atomic():  # a failure to write it leaves nothing half-made
             ready = prepare(row)
     except Exception as exc:
+        max_attempts, backoff = _retry_rules(model)
         row.attempts += 1
         row.last_error = f"could not write it: {type(exc).__name__}: {exc}"[:2000]
-        row.next_attempt_at = now + timedelta(seconds=backoff_seconds(row.attempts))
-        if row.attempts >= MAX_ATTEMPTS:
+        row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts))
+        if row.attempts >= max_attempts:
             row.status = DeliveryStatus.FAILED
         row.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
         return "failed"
@@ -91,8 +101,9 @@ def delivery_mark_failed(
     """Record a failure. A final one (``final``, or the attempts spent) leaves the row failed,
     visible to admins, with ``final_fields`` written too; otherwise it goes back to pending after
     a backoff, returned in seconds (None when final)."""
-    final = final or row.attempts >= MAX_ATTEMPTS
-    backoff = backoff_seconds(row.attempts)
+    max_attempts, schedule = _retry_rules(type(row))
+    final = final or row.attempts >= max_attempts
+    backoff = schedule(row.attempts)
     fields: dict[str, Any] = {"last_error": error[:2000]}
     if final:
         fields |= {"status": DeliveryStatus.FAILED, **final_fields}

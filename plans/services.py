@@ -185,6 +185,7 @@ def task_update(
         task.title = changes["title"].strip()
     if "description" in changes:
         task.description = changes["description"].strip()
+    due_date_changed = "due_date" in changes and changes["due_date"] != task.due_date
     if "due_date" in changes:
         task.due_date = changes["due_date"]
     if "status" in changes:
@@ -193,7 +194,12 @@ def task_update(
     done = ["completed_at", "completed_by"]
     task.save(update_fields=[*edited, *done, *placed, "version", "updated_at"])
     event_record_by(
-        by, EventKind.TASK_UPDATED, f"updated the task “{task.title}”", task.is_internal
+        by,
+        EventKind.TASK_UPDATED,
+        f"updated the task “{task.title}”",
+        task.is_internal,
+        task=str(task.public_id),
+        due_date_changed=due_date_changed,
     )
     return task
 
@@ -224,7 +230,7 @@ def task_set_done(*, task: Task, done: bool, by: RoomAccess) -> Task:
     task.save(update_fields=["status", "completed_at", "completed_by", "updated_at", "version"])
     verb = "completed" if done else "reopened"
     kind = EventKind.TASK_COMPLETED if done else EventKind.TASK_REOPENED
-    event_record_by(by, kind, f"{verb} “{task.title}”", task.is_internal)
+    event_record_by(by, kind, f"{verb} “{task.title}”", task.is_internal, task=str(task.public_id))
     return task
 
 

@@ -73,7 +73,12 @@ def _buyer_create(by: RoomAccess, *, name: str, email: str, title: str, role: st
         access_state=AccessState.NOT_INVITED,
         position=next_position(room.stakeholders.filter(side=Side.BUYER)),
     )
-    event_record_by(by, EventKind.STAKEHOLDER_ADDED, f"added {stakeholder.name}")
+    event_record_by(
+        by,
+        EventKind.STAKEHOLDER_ADDED,
+        f"added {stakeholder.name}",
+        stakeholder=str(stakeholder.public_id),
+    )
     return stakeholder
 
 
@@ -123,7 +128,12 @@ def stakeholder_add_seller(*, by: RoomAccess, member: Membership, title: str = "
         position=next_position(room.stakeholders.filter(side=Side.SELLER)),
     )
     room.seller_team.add(user)
-    event_record_by(by, EventKind.STAKEHOLDER_ADDED, f"added {stakeholder.name} to the seller team")
+    event_record_by(
+        by,
+        EventKind.STAKEHOLDER_ADDED,
+        f"added {stakeholder.name} to the seller team",
+        stakeholder=str(stakeholder.public_id),
+    )
     return stakeholder
 
 
@@ -271,7 +281,12 @@ def _invite(by: RoomAccess, stakeholder: Stakeholder) -> BuyerLink:
         secret=True,
         organisation_id=room.organisation_id,
     )
-    event_record_by(by, EventKind.STAKEHOLDER_INVITED, f"invited {stakeholder.name}")
+    event_record_by(
+        by,
+        EventKind.STAKEHOLDER_INVITED,
+        f"invited {stakeholder.name}",
+        stakeholder=str(stakeholder.public_id),
+    )
     return link
 
 
@@ -285,7 +300,12 @@ def buyer_revoke(*, stakeholder: Stakeholder, by: RoomAccess) -> None:
     stakeholder.links.filter(revoked_at=None).update(revoked_at=timezone.now())
     stakeholder.access_state = AccessState.REVOKED
     stakeholder.save(update_fields=["access_state"])
-    event_record_by(by, EventKind.STAKEHOLDER_REVOKED, f"revoked {stakeholder.name}'s access")
+    event_record_by(
+        by,
+        EventKind.STAKEHOLDER_REVOKED,
+        f"revoked {stakeholder.name}'s access",
+        stakeholder=str(stakeholder.public_id),
+    )
 
 
 def buyer_link_find(token: str) -> BuyerLink | None:
@@ -386,6 +406,7 @@ def buyer_link_redeem(*, token: str) -> Redemption | None:
         kind=EventKind.BUYER_FIRST_VISIT if first_visit else EventKind.INVITATION_OPENED,
         summary="opened the room for the first time" if first_visit else "opened their link",
         is_internal=False,
+        stakeholder=str(stakeholder.public_id),
     )
     return Redemption(stakeholder=stakeholder, user=user, sign_in=sign_in)
 

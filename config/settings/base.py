@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "stakeholders",
     "analytics",
     "notifications",
+    "integrations",
     "api",
     "web",
 ]
@@ -288,9 +289,17 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders and digests go out from 08:00 local: every quarter hour catches every zone.
     "reminders-sweep": {"task": "notifications.tasks.reminders_sweep", "schedule": 900.0},
     "digest-sweep": {"task": "notifications.tasks.digest_sweep", "schedule": 900.0},
+    "integrations-sweep": {"task": "integrations.tasks.integrations_sweep", "schedule": 60.0},
 }
 
 ORGANISATION_INVITATION_DAYS = env_int("ORGANISATION_INVITATION_DAYS", default=7)
+
+# Webhooks and chat messages (integrations/): a receiver on a loopback, private, link-local or
+# cloud-metadata address is refused unless this is on (a laptop, the tests).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Seconds to connect to a receiver, and for the whole exchange.
+WEBHOOKS_CONNECT_TIMEOUT = env_int("WEBHOOKS_CONNECT_TIMEOUT", default=5, minimum=1)
+WEBHOOKS_TIMEOUT = env_int("WEBHOOKS_TIMEOUT", default=15, minimum=1)
 
 # The REST API (api/): a personal token (Authorization: Bearer) or the browser's session with
 # its CSRF token; the same access rules as the web; limits per token (per person for a session).
@@ -339,6 +348,26 @@ SPECTACULAR_SETTINGS = {
         "BuyerInvitesEnum": "rooms.models.BuyerInvites",
         "ResourceKindEnum": "rooms.models.ResourceKind",
     },
+    # OpenAPI 3.1 for its ``webhooks``: the payload of every event an endpoint can receive.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"api.webhooks.WEBHOOK_{kind}"
+        for kind in (
+            "ROOM_CREATED",
+            "ROOM_STAGE_CHANGED",
+            "ROOM_HEALTH_CHANGED",
+            "TASK_COMPLETED",
+            "TASK_REOPENED",
+            "TASK_DUE_DATE_CHANGED",
+            "COMMENT_CREATED",
+            "STAKEHOLDER_ADDED",
+            "STAKEHOLDER_INVITED",
+            "STAKEHOLDER_REVOKED",
+            "BUYER_FIRST_VISIT",
+            "RESOURCE_SHARED",
+            "WEBHOOK_TEST",
+        )
+    ],  # fmt: skip
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.postprocess",

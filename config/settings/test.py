@@ -21,3 +21,8 @@ else:
 # Tasks run in-process unless a test starts a real worker (tests/test_celery.py turns this off
 # for its own duration), so that the rest of the suite does not need one.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Webhook receivers in the tests listen on 127.0.0.1.
+WEBHOOKS_ALLOW_PRIVATE = True
+WEBHOOKS_TIMEOUT = 3
+WEBHOOKS_CONNECT_TIMEOUT = 2
