@@ -223,3 +223,22 @@ def feed_render(feed: CalendarFeed) -> tuple[bytes, datetime | None]:
     )
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     return ics_build(items, name), last_modified(items)
+
+
+def room_items(room: Room, tasks: QuerySet[Task], *, buyer: bool) -> list[Item]:
+    """A room's calendar as its viewer sees it (``tasks``: those they may see); a buyer gets
+    their side's tasks only, as in their feed."""
+    open_tasks = tasks.exclude(status=Status.DONE).filter(due_date__isnull=False)
+    if buyer:
+        open_tasks = open_tasks.filter(side=Side.BUYER, is_internal=False)
+    listed = open_tasks.select_related("room")
+    return _milestone_items(room.milestones.all()) + [
+        task_item(t, t.due_date) for t in listed if t.due_date
+    ]
+
+
+def task_ics(task: Task) -> bytes | None:
+    """One task's ``.ics`` (None when it has no due date)."""
+    if task.due_date is None:
+        return None
+    return ics_build([task_item(task, task.due_date)], task.title)

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
 from accounts.services import api_token_create
+from integrations.models import WebhookEndpoint
 from plans.models import Comment
 from tests.factories import InvitationFactory, ResourceFactory
 
@@ -119,6 +120,8 @@ MILESTONE = lambda ctx: {"room_id": ctx["room_a1"], "milestone_id": ctx["milesto
 TASK = lambda ctx: {"room_id": ctx["room_a1"], "task_id": ctx["task"]}  # noqa: E731
 STAKEHOLDER = lambda ctx: {"room_id": ctx["room_a1"], "stakeholder_id": ctx["buyer"]}  # noqa: E731
 RESOURCE = lambda ctx: {"room_id": ctx["room_a1"], "resource_id": ctx["resource"]}  # noqa: E731
+ENDPOINT = lambda ctx: {**ORG(ctx), "endpoint_id": ctx["endpoint"]}  # noqa: E731
+API_ENDPOINT = lambda ctx: {"endpoint_id": ctx["endpoint"]}  # noqa: E731
 ROUTES: dict[str, Route] = {
     "home": Route("public: landing page, or the person's rooms", home()),
     "healthz": Route("public: load balancer probe", public()),
@@ -385,6 +388,66 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"template_id": str(ctx["template_a"])},
     ),
     "api:events": Route("signed in: their rooms' (buyers: none)", api(signed_in())),
+    # Integrations
+    "webhook_list": Route("org admin", admin_only(200), kwargs=ORG),
+    "webhook_detail": Route("org admin", admin_only(200), kwargs=ENDPOINT),
+    "webhook_rotate": Route("org admin", admin_only(200), method="post", kwargs=ENDPOINT),
+    "webhook_test": Route("org admin", admin_only(302), method="post", kwargs=ENDPOINT),
+    "webhook_delete": Route("org admin", admin_only(302), method="post", kwargs=ENDPOINT),
+    "webhook_send_again": Route(
+        "org admin: a made-up delivery is a 404",
+        admin_only(404),
+        method="post",
+        kwargs=lambda ctx: {**ENDPOINT(ctx), "delivery_id": uuid.uuid4()},
+    ),
+    "chat_channels": Route("org admin", admin_only(200), kwargs=ORG),
+    "chat_delete": Route(
+        "org admin: a made-up channel is a 404",
+        admin_only(404),
+        method="post",
+        kwargs=lambda ctx: {**ORG(ctx), "channel_id": uuid.uuid4()},
+    ),
+    "calendar_settings": Route("signed in, buyers too", signed_in()),
+    "calendar_revoke": Route(
+        "the feed's person only: a made-up one is a 404",
+        signed_in(404),
+        method="post",
+        kwargs=lambda ctx: {"feed_id": uuid.uuid4()},
+    ),
+    "calendar_feed": Route(
+        "public: the secret URL is the key; a wrong one is a 404",
+        public(404),
+        kwargs=lambda ctx: {"token": "not-a-real-token"},
+    ),
+    "room_calendar": Route(
+        "the room's buyer; its sellers are sent to their own feed",
+        room_member(302, buyer=200),
+        kwargs=ROOM,
+    ),
+    "room_calendar_ics": Route("the room's people", room_member(), kwargs=ROOM),
+    "task_calendar_ics": Route("the room's people", room_member(), kwargs=TASK),
+    "api:webhooks": Route("signed in: their organisations' (as admin)", api(signed_in())),
+    "api:webhook": Route("org admin", api(admin_only(200)), kwargs=API_ENDPOINT),
+    "api:webhook-rotate-secret": Route(
+        "org admin", api(admin_only(200)), method="post", kwargs=API_ENDPOINT
+    ),
+    "api:webhook-test": Route(
+        "org admin", api(admin_only(202)), method="post", kwargs=API_ENDPOINT
+    ),
+    "api:webhook-deliveries": Route("org admin", api(admin_only(200)), kwargs=API_ENDPOINT),
+    "api:webhook-send-again": Route(
+        "org admin: a made-up delivery is a 404",
+        api(admin_only(404)),
+        method="post",
+        kwargs=lambda ctx: {**API_ENDPOINT(ctx), "delivery_id": uuid.uuid4()},
+    ),
+    "api:calendar-feeds": Route("signed in: their own", api(signed_in())),
+    "api:calendar-feed": Route(
+        "the feed's person only: a made-up one is a 404",
+        api(signed_in(404)),
+        method="delete",
+        kwargs=lambda ctx: {"feed_id": uuid.uuid4()},
+    ),
 }
 
 
@@ -430,6 +493,9 @@ def ctx(world) -> dict:
         "invitation": InvitationFactory(organisation=world.org_a).public_id,
         "resource": ResourceFactory(room=world.room_a1, created_by=world.owner).public_id,
         "api_token": api_token_create(user=world.owner, name="CRM")[0].public_id,
+        "endpoint": WebhookEndpoint.objects.create(
+            organisation=world.org_a, url="https://hooks.example/t", event_types=["room.created"]
+        ).public_id,
         "comment": Comment.objects.create(
             organisation=world.org_a, room=world.room_a1, author=world.owner, body="Hello"
         ).public_id,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("web.urls.rooms")),
     path("", include("web.urls.notifications")),
     path("", include("web.urls.analytics")),
+    path("", include("web.urls.integrations")),
     path("b/", stakeholder_views.buyer_link_request, name="buyer_link_request"),
     path("b/<str:token>/", stakeholder_views.buyer_link, name="buyer_link"),
     path(
