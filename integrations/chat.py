@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -107,12 +107,19 @@ def _schedule(channel_id: int) -> None:
     transaction.on_commit(lambda: _dispatch_batch(channel_id, delay))
 
 
-# Dispatched by name: integrations.tasks imports this module.
+@shared_task(name="integrations.tasks.chat_batch_send")
+def chat_batch_send(channel_id: int) -> bool:
+    return batch_send_due(channel_id=channel_id)
+
+
+@shared_task(name="integrations.tasks.chat_message_send")
+def chat_message_send(message_id: int) -> str:
+    return message_send(message_id)
+
+
 def _dispatch_batch(channel_id: int, delay: float) -> None:
     try:
-        current_app.send_task(
-            "integrations.tasks.chat_batch_send", args=[channel_id], countdown=delay, retry=False
-        )
+        chat_batch_send.apply_async(args=[channel_id], countdown=delay, retry=False)
     except Exception:  # the broker is unreachable: the sweep sends it when due
         logger.warning("chat batch of %s left for the sweep: broker unavailable", channel_id)
 
@@ -160,9 +167,7 @@ def batch_send_due(*, channel_id: int) -> bool:
 
 def _dispatch_message(message_id: int) -> None:
     try:
-        current_app.send_task(
-            "integrations.tasks.chat_message_send", args=[message_id], retry=False
-        )
+        chat_message_send.apply_async(args=[message_id], retry=False)
     except Exception:  # the broker is unreachable: the row waits for the sweep
         logger.warning("chat message %s left for the sweep: broker unavailable", message_id)
 

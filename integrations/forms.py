@@ -43,6 +43,6 @@ class ChatChannelForm(forms.Form):
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].choices = [("", "Every room of the organisation")] + [
+        self.fields["room"].choices = [  # type: ignore[attr-defined]("", "Every room of the organisation")] + [
             (str(room.public_id), room.buyer_company) for room in rooms
         ]

@@ -113,8 +113,18 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self._ip, self._connect_timeout = target.ip, connect_timeout
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._ip, self.port), self._connect_timeout)
-        self.sock.settimeout(self.timeout)
+        # A socket of the checked address's family, connected to that address: nothing here
+        # asks DNS again (socket.create_connection would).
+        family = socket.AF_INET6 if ":" in self._ip else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self._connect_timeout)
+            sock.connect((self._ip, self.port))
+            sock.settimeout(self.timeout)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
 
 
 class _PinnedHTTPS(_PinnedHTTP):

@@ -31,16 +31,6 @@ def webhook_send(self, delivery_id: int) -> str:
 
 
 @shared_task
-def chat_message_send(message_id: int) -> str:
-    return chat.message_send(message_id)
-
-
-@shared_task
-def chat_batch_send(channel_id: int) -> bool:
-    return chat.batch_send_due(channel_id=channel_id)
-
-
-@shared_task
 def integrations_sweep() -> int:
     """Beat runs this every minute: deliveries and messages never handed to a worker (broker
     down) or whose backoff is over, and chat batches whose scheduled task was lost."""
@@ -49,8 +39,8 @@ def integrations_sweep() -> int:
         webhook_send.delay(delivery_id)
     messages = deliveries_due(ChatMessage)
     for message_id in messages:
-        chat_message_send.delay(message_id)
+        chat.chat_message_send.delay(message_id)
     batches = chat.batches_due()
     for channel_id in batches:
-        chat_batch_send.delay(channel_id)
+        chat.chat_batch_send.delay(channel_id)
     return len(webhooks) + len(messages) + len(batches)

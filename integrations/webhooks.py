@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import Retry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -183,5 +184,7 @@ def webhook_send_again(*, delivery: WebhookDelivery) -> WebhookDelivery:
 def webhook_dispatch(delivery_id: int) -> None:
     try:
         webhook_send.apply_async(args=[delivery_id], retry=False)
+    except Retry:  # run in-process (no Redis): its retry waits for the sweep
+        pass
     except Exception:  # the broker is unreachable: the row waits for the sweep
         logger.warning("webhook %s left for the sweep: broker unavailable", delivery_id)
