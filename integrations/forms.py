@@ -43,6 +43,8 @@ class ChatChannelForm(forms.Form):
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].choices = [  # type: ignore[attr-defined]("", "Every room of the organisation")] + [
+        field = self.fields["room"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (narrows the type for mypy)
+        field.choices = [("", "Every room of the organisation")] + [
             (str(room.public_id), room.buyer_company) for room in rooms
         ]
