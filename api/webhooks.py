@@ -139,7 +139,6 @@ def _webhook(kind: WebhookEvent) -> OpenApiWebhook:
 # Named in SPECTACULAR_SETTINGS["WEBHOOKS"] (config/settings/base.py), one per event type.
 WEBHOOK_ROOM_CREATED = _webhook(WebhookEvent.ROOM_CREATED)
 WEBHOOK_ROOM_STAGE_CHANGED = _webhook(WebhookEvent.ROOM_STAGE_CHANGED)
-WEBHOOK_ROOM_HEALTH_CHANGED = _webhook(WebhookEvent.ROOM_HEALTH_CHANGED)
 WEBHOOK_TASK_COMPLETED = _webhook(WebhookEvent.TASK_COMPLETED)
 WEBHOOK_TASK_REOPENED = _webhook(WebhookEvent.TASK_REOPENED)
 WEBHOOK_TASK_DUE_DATE_CHANGED = _webhook(WebhookEvent.TASK_DUE_DATE_CHANGED)

@@ -46,8 +46,11 @@ OBJECT_OF = {
     WebhookEvent.RESOURCE_SHARED: "resource",
 }
 
-# What endpoints can subscribe to (the test event is sent on demand only).
-SUBSCRIBABLE = [choice for choice in WebhookEvent if choice != WebhookEvent.TEST]
+# What endpoints can subscribe to. The test event is sent on demand only; a room's health is
+# computed when read (analytics.health) and no event records its change yet, so
+# ``room.health_changed`` waits for one (its payload and mapping are ready below).
+PENDING = (WebhookEvent.TEST, WebhookEvent.ROOM_HEALTH_CHANGED)
+SUBSCRIBABLE = [choice for choice in WebhookEvent if choice not in PENDING]
 
 _SAME = {
     EventKind.ROOM_CREATED: WebhookEvent.ROOM_CREATED,

@@ -35,6 +35,13 @@ from rooms.access import room_access_for
 from rooms.resource_services import resource_add_link
 from rooms.services import room_set_stage
 from stakeholders.models import AccessState
+from stakeholders.services import (
+    buyer_invite,
+    buyer_link_redeem,
+    buyer_link_token_renew,
+    buyer_revoke,
+    stakeholder_add_buyer,
+)
 from tests.factories import MilestoneFactory, TaskFactory
 from tests.receivers import receiving
 
@@ -794,7 +801,7 @@ def test_the_schema_documents_every_webhook_event(client):
     assert set(schema["webhooks"]) >= {
         "room.created", "room.stage_changed", "task.completed", "task.reopened",
         "task.due_date_changed", "comment.created", "stakeholder.added", "stakeholder.invited",
-        "stakeholder.revoked", "buyer.first_visit", "resource.shared", "room.health_changed",
+        "stakeholder.revoked", "buyer.first_visit", "resource.shared", "webhook.test",
     }  # fmt: skip
     task_event = schema["webhooks"]["task.completed"]["post"]["requestBody"]["content"]
     ref = task_event["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
@@ -802,3 +809,33 @@ def test_the_schema_documents_every_webhook_event(client):
     data_ref = data.get("$ref") or data["allOf"][0]["$ref"]
     fields = schema["components"]["schemas"][data_ref.rsplit("/", 1)[1]]["properties"]
     assert {"id", "title", "due_date", "status", "room"} <= set(fields)
+
+
+def test_people_events_carry_the_stakeholder_and_a_buyers_first_visit_too(
+    world, django_capture_on_commit_callbacks
+):
+    with receiving() as receiver:
+        endpoint_for(
+            world,
+            receiver.url,
+            events=[
+                "stakeholder.added", "stakeholder.invited", "stakeholder.revoked",
+                "buyer.first_visit",
+            ],
+        )  # fmt: skip
+        owner = room_access_for(world.owner, world.room_a1)
+        with django_capture_on_commit_callbacks(execute=True):
+            carl = stakeholder_add_buyer(by=owner, name="Carl", email="carl@buyer-a1.example")
+            link = buyer_invite(stakeholder=carl, by=owner)
+        token = buyer_link_token_renew(link.pk, carl.email)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert buyer_link_redeem(token=token) is not None
+            buyer_revoke(stakeholder=carl, by=owner)
+    sent = [(r.json()["type"], r.json()["data"]["id"]) for r in receiver.received]
+    assert sent == [
+        ("stakeholder.added", str(carl.public_id)),
+        ("stakeholder.invited", str(carl.public_id)),
+        ("buyer.first_visit", str(carl.public_id)),
+        ("stakeholder.revoked", str(carl.public_id)),
+    ]
+    assert receiver.received[-1].json()["data"]["access_state"] == "revoked"

@@ -355,7 +355,6 @@ SPECTACULAR_SETTINGS = {
         for kind in (
             "ROOM_CREATED",
             "ROOM_STAGE_CHANGED",
-            "ROOM_HEALTH_CHANGED",
             "TASK_COMPLETED",
             "TASK_REOPENED",
             "TASK_DUE_DATE_CHANGED",
