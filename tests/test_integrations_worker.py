@@ -33,7 +33,9 @@ def quick_retries(monkeypatch):
 
 
 def test_a_worker_retries_a_failing_receiver_until_it_answers_and_logs_all_four(
-    world, real_worker, quick_retries  # noqa: F811
+    world,
+    real_worker,  # noqa: F811
+    quick_retries,
 ):
     with receiving(plan=[500, 500, 500, 200]) as receiver:
         endpoint = webhooks.endpoint_create(
@@ -55,7 +57,9 @@ def test_a_worker_retries_a_failing_receiver_until_it_answers_and_logs_all_four(
 
 
 def test_with_the_broker_down_the_delivery_waits_and_goes_when_it_is_back(
-    world, real_worker, monkeypatch  # noqa: F811
+    world,
+    real_worker,  # noqa: F811
+    monkeypatch,
 ):
     with receiving() as receiver:
         webhooks.endpoint_create(
