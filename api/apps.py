@@ -6,10 +6,9 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self) -> None:
-        from api import (
-            schema,  # noqa: F401  registers the token scheme with drf-spectacular
-            webhooks,  # its serializers load models: the registry must be ready
-        )
+        # Imported here: schema registers the token scheme with drf-spectacular, and webhooks'
+        # serializers load models, which must wait until the app registry is ready.
+        from api import schema, webhooks  # noqa: F401
 
         # Webhooks' data is the object as this API shows it: integrations asks through this.
         webhooks.register()
