@@ -839,3 +839,20 @@ def test_people_events_carry_the_stakeholder_and_a_buyers_first_visit_too(
         ("stakeholder.revoked", str(carl.public_id)),
     ]
     assert receiver.received[-1].json()["data"]["access_state"] == "revoked"
+
+
+def test_a_chat_message_that_fails_is_shown_to_the_admins_with_why(
+    client, world, django_capture_on_commit_callbacks
+):
+    with receiving(plan=[500]) as slack:
+        chat.channel_create(admin=world.membership(world.owner), kind="slack", url=slack.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            buyer_burst(world)
+        with django_capture_on_commit_callbacks(execute=True):
+            send_due_batches()
+    assert len(slack.received) == 1
+    message = ChatMessage.objects.get()
+    assert message.status == DeliveryStatus.PENDING and message.next_attempt_at is not None
+    client.force_login(world.owner)
+    page = client.get(reverse("chat_channels", args=[world.org_a.public_id])).content.decode()
+    assert "Retrying" in page and "HTTP 500" in page

@@ -16,7 +16,7 @@ from accounts.access import get_membership_for_admin
 from accounts.models import Membership
 from integrations import calendar, chat, webhooks
 from integrations.forms import ChatChannelForm, WebhookEndpointEditForm, WebhookEndpointForm
-from integrations.models import ChatChannel, WebhookEndpoint
+from integrations.models import ChatChannel, ChatMessage, WebhookEndpoint
 from outbox.models import DeliveryStatus
 from rooms.access import get_room_access, rooms_visible_to
 from web.http import AuthedRequest
@@ -167,11 +167,19 @@ def chat_channels(request: AuthedRequest, organisation_id: UUID) -> HttpResponse
         else:
             messages.success(request, "The channel will hear of buyer activity.")
             return redirect("chat_channels", organisation_id)
-    context = {
-        "organisation": admin.organisation,
-        "channels": admin.organisation.chat_channels.select_related("room"),
-        "form": form,
+    channels = list(admin.organisation.chat_channels.select_related("room"))
+    # The newest message of each channel that did not go: admins see why.
+    failing = {
+        message.channel_id: message
+        for message in ChatMessage.objects.filter(
+            channel__in=channels, status__in=[DeliveryStatus.FAILED, DeliveryStatus.PENDING]
+        )
+        .exclude(last_error="")
+        .order_by("pk")
     }
+    for channel in channels:
+        channel.failing = failing.get(channel.pk)  # type: ignore[attr-defined]
+    context = {"organisation": admin.organisation, "channels": channels, "form": form}
     return render(
         request, "integrations/chat_channels.html", context, status=422 if form.errors else 200
     )
