@@ -78,8 +78,6 @@ def webhook_type(event: Event) -> WebhookEvent | None:
 # object name -> (the event -> the object as the API shows it, or None when it is gone)
 PayloadMaker = Callable[[Event], dict[str, Any] | None]
 _makers: dict[str, PayloadMaker] = {}
-# object name -> an example of it (for the OpenAPI schema and the test event)
-_examples: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
 def payload_maker_register(name: str, maker: PayloadMaker) -> None:

@@ -27,8 +27,7 @@ def _prepare(delivery: WebhookDelivery) -> bool:
 
 
 def webhook_claim(delivery_id: int) -> WebhookDelivery | str:
-    claimed = delivery_claim(WebhookDelivery, delivery_id, prepare=_prepare)
-    return claimed
+    return delivery_claim(WebhookDelivery, delivery_id, prepare=_prepare)
 
 
 def webhook_post(delivery: WebhookDelivery) -> Answer:
