@@ -138,7 +138,10 @@ class TestRepliesThroughTheSMTPServer:
     def test_a_gmail_reply_becomes_the_buyers_comment_on_the_task_without_the_quote(
         self, smtp_server, world, bea, buyer_task
     ):
-        html = "<div dir='ltr'>Sounds good, we'll send it on Friday.</div><div class='gmail_quote'>On Mon wrote:<blockquote>old</blockquote></div>"
+        html = (
+            "<div dir='ltr'>Sounds good, we'll send it on Friday.</div>"
+            "<div class='gmail_quote'>On Mon wrote:<blockquote>old</blockquote></div>"
+        )
         send(smtp_server, reply(task_address(buyer_task, bea.email), GMAIL, html=html))
         comment = Comment.objects.get()
         assert (comment.task, comment.author, comment.body) == (

@@ -32,6 +32,7 @@ from rooms.services import (
 )
 from web.conflicts import conflict_form
 from web.http import AuthedRequest
+from web.views.live import live_etag
 from web.organisation import (
     get_current_membership,
     require_membership,
@@ -124,6 +125,8 @@ def room_page_response(
         # Queued, not written: the page does not wait for the database (activity.recording).
         view = view_record(access.who, EventKind.ROOM_VIEWED, "opened the room")
         context["beacon_token"] = beacon_token(view)
+    if not access.room.is_template:
+        context["live_etag"] = live_etag(access)  # static/js/live.js keeps the page current
     return render(request, "rooms/room_detail.html", context)
 
 
