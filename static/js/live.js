@@ -102,8 +102,12 @@
     }
     if (olds.length !== news.length) return false;
     for (var i = 0; i < olds.length; i++) {
-      if (olds[i].tagName !== news[i].tagName) return false;
-      done = merge(olds[i], news[i]) && done;
+      // "No comments yet." becomes a list: a child nobody is using is simply replaced.
+      if (olds[i].tagName !== news[i].tagName && !busy(olds[i], news[i])) {
+        adopt(olds[i], news[i]);
+      } else {
+        done = merge(olds[i], news[i]) && done;
+      }
     }
     return done;
   }

@@ -32,7 +32,6 @@ from rooms.services import (
 )
 from web.conflicts import conflict_form
 from web.http import AuthedRequest
-from web.views.live import live_etag
 from web.organisation import (
     get_current_membership,
     require_membership,
@@ -40,6 +39,7 @@ from web.organisation import (
     room_access_for_seller,
 )
 from web.room_page import room_body_html, room_url
+from web.views.live import live_etag
 
 ROOMS_PER_PAGE = 50
 
