@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/live.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from inbound.handling import inbound_handle
 from inbound.models import InboundMessage, InboundStatus
@@ -12,9 +15,12 @@ def inbound_handle_task(message_pk: int) -> str:
 
 @shared_task(name="inbound.tasks.inbound_sweep")
 def inbound_sweep() -> int:
-    """Messages the broker never delivered to a worker (it was down when they came in)."""
+    """Beat, every minute: messages the broker never delivered to a worker (it was down when
+    they came in). A message handled twice is acted on once (inbound.handling locks it)."""
     pks = list(
-        InboundMessage.objects.filter(status=InboundStatus.RECEIVED)
+        InboundMessage.objects.filter(
+            status=InboundStatus.RECEIVED, received_at__lt=timezone.now() - timedelta(minutes=2)
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )

@@ -291,6 +291,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Beat only starts sweeps; the sweeps' tasks do the work.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
+    "inbound-sweep": {"task": "inbound.tasks.inbound_sweep", "schedule": 60.0},
     "buyer-alert-sweep": {"task": "notifications.tasks.buyer_alert_sweep", "schedule": 60.0},
     "analytics-events-drain": {"task": "analytics.tasks.events_drain", "schedule": 5.0},
     "analytics-rollup-recent": {"task": "analytics.tasks.rollup_recent_task", "schedule": 30.0},
