@@ -49,12 +49,14 @@ class Outcome:
 
 def _person_access(claim: ReplyClaim, token: str) -> tuple[RoomAccess, str]:
     """The access of the person the token names, and their address; Refused if none."""
+    buyer: Stakeholder | None = None
+    user = None
     if claim.kind == BUYER:
         buyer = Stakeholder.objects.select_related("user").filter(pk=claim.person).first()
-        email = buyer.email if buyer else ""
+        email, user = (buyer.email, buyer.user) if buyer else ("", None)
     else:
         member = Membership.objects.select_related("user").filter(pk=claim.person).first()
-        email = member.user.email if member else ""
+        email, user = (member.user.email, member.user) if member else ("", None)
     if not email or not reply_token_valid(token, email):
         raise Refused("unknown or tampered reply address")
     if claim.last_day < timezone.localdate():
@@ -70,24 +72,20 @@ def _person_access(claim: ReplyClaim, token: str) -> tuple[RoomAccess, str]:
         "revoked: the person may no longer act in the room",
         "You no longer have access to this room, so your reply was not added to it.",
     )
-    if claim.kind == BUYER:
-        if buyer is None or buyer.room_id != room.pk or buyer.user is None:
-            if buyer is not None and buyer.access_state == AccessState.INVITED:
-                raise Refused(
-                    "buyer not yet active",
-                    "Open the room once with the link in your invitation; after that, replies "
-                    "to Tandem's emails are added to the room.",
-                )
-            raise closed
-        user = buyer.user
-    else:
-        user = member.user
+    if buyer is not None and buyer.access_state == AccessState.INVITED and user is None:
+        raise Refused(
+            "buyer not yet active",
+            "Open the room once with the link in your invitation; after that, replies "
+            "to Tandem's emails are added to the room.",
+        )
+    if user is None or (buyer is not None and buyer.room_id != room.pk):
+        raise closed
     try:
         access = room_access_for(user, room)
     except Http404:
         raise closed from None
-    if claim.kind == BUYER and (access.buyer is None or access.buyer.pk != buyer.pk):
-        raise closed
+    if buyer is not None and (access.buyer is None or access.buyer.pk != buyer.pk):
+        raise closed  # a buyer's token is theirs in their room, not a seller's way in
     return access, email
 
 

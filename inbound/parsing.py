@@ -66,7 +66,7 @@ class ParsedMessage:
 
 
 def message_parse(raw: bytes) -> EmailMessage:
-    return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
+    return BytesParser(policy=policy.default).parsebytes(raw)
 
 
 def message_id_of(message: EmailMessage) -> str:
