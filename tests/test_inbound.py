@@ -412,3 +412,46 @@ class TestPostmarkInboundWebhook:
         replies_on.ANYMAIL = {"WEBHOOK_SECRET": ""}
         assert self.post(client, payload).status_code == 404
         assert self.post(client, payload, auth=None).status_code == 404
+
+
+@pytest.mark.django_db
+class TestLiveRoom:
+    def url(self, world):
+        return f"/rooms/{world.room_a1.public_id}/live/"
+
+    def test_nothing_new_is_a_304_after_four_queries(
+        self, client, world, django_assert_num_queries
+    ):
+        client.force_login(world.owner)
+        etag = client.get(self.url(world))["ETag"]
+        # the session, its user, the room, the membership (the access check): nothing more
+        with django_assert_num_queries(4):
+            response = client.get(self.url(world), HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 304 and response.content == b""
+
+    def test_a_change_brings_the_new_body_and_a_new_etag(self, client, world, buyer_task):
+        client.force_login(world.buyer)
+        first = client.get(self.url(world))
+        assert first.status_code == 200 and buyer_task.title in first.content.decode()
+        client.post(f"/rooms/{world.room_a1.public_id}/comments/", {"body": "Live one"})
+        second = client.get(self.url(world), HTTP_IF_NONE_MATCH=first["ETag"])
+        assert second.status_code == 200 and second["ETag"] != first["ETag"]
+        assert "Live one" in second.content.decode()
+
+    def test_a_buyer_never_gets_the_sellers_body(self, client, world):
+        internal = TaskFactory(
+            milestone=world.room_a1.milestones.get(), title="Discount", is_internal=True
+        )
+        client.force_login(world.buyer)
+        assert internal.title not in client.get(self.url(world)).content.decode()
+
+    def test_a_revoked_buyer_and_an_outsider_get_404(self, client, world):
+        client.force_login(world.revoked_buyer)
+        assert client.get(self.url(world)).status_code == 404
+        client.force_login(world.outsider)
+        assert client.get(self.url(world)).status_code == 404
+
+    def test_the_room_page_carries_the_live_marker_and_script(self, client, world):
+        client.force_login(world.buyer)
+        html = client.get(f"/rooms/{world.room_a1.public_id}/").content.decode()
+        assert 'id="tandem-live"' in html and "js/live.js" in html
