@@ -20,6 +20,7 @@ def _admin_signs_in_itself(resolver: URLResolver) -> URLResolver:
 urlpatterns = [
     path("", include("web.urls")),
     path("api/", include("api.urls")),
+    path("", include("inbound.urls")),
 ]
 if settings.ADMIN_ENABLED:
     admin.site.login_form = StaffSignInForm

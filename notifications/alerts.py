@@ -18,6 +18,7 @@ from activity.kinds import QUIET_KINDS
 from activity.models import Event
 from activity.subscriptions import Recorded
 from notifications.models import BuyerAlertState
+from outbox.composers import reply_about
 from outbox.models import Kind
 from outbox.services import email_queue
 
@@ -95,6 +96,7 @@ def buyer_alert_send_due(*, room_id: int) -> bool:
         kind=Kind.ALERTS,
         organisation_id=room.organisation_id,
         topic=f"room:{room.pk}",
+        headers=reply_about("room", room.pk),  # a reply lands in the room's discussion
         context={
             "room": room,
             "events": events,

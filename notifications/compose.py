@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from accounts.models import Side
 from notifications.models import Notice, NoticeKind
+from outbox.composers import reply_about
 from outbox.models import OutboundEmail
 from outbox.preferences import unsubscribe_headers, unsubscribe_url
 from plans.models import Status, Task
@@ -118,6 +119,17 @@ def _groups(notices: list[Notice], links: Links) -> list[RoomGroup]:
     return list(groups.values())
 
 
+def _reply_about(groups: list[RoomGroup]) -> dict[str, str]:
+    """A reply to an email about one task lands on it; about one room, in its discussion;
+    about several rooms, nowhere (no Reply-To)."""
+    if len(groups) != 1:
+        return {}
+    tasks = {item["task"].pk for item in groups[0].items if item["task"] is not None}
+    if len(tasks) == 1 and all(item["task"] is not None for item in groups[0].items):
+        return reply_about("task", tasks.pop())
+    return reply_about("room", groups[0].room.pk)
+
+
 COMPOSERS: dict[str, tuple[str, Callable[[Notice], bool]]] = {
     "reminders": ("notifications/email/reminders", reminder_stands),
     "mentions": ("notifications/email/mentions", mention_stands),
@@ -160,6 +172,10 @@ def email_compose(email: OutboundEmail) -> bool:
     email.subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())[:300]
     email.body_text = render_to_string(f"{template}_message.txt", context)
     email.body_html = render_to_string(f"{template}_message.html", context)
-    email.headers = {**email.headers, **unsubscribe_headers(email.to, email.kind)}
+    email.headers = {
+        **email.headers,
+        **unsubscribe_headers(email.to, email.kind),
+        **_reply_about(groups),
+    }
     email.scrub_after_send = links.secret
     return True

@@ -21,6 +21,7 @@ from accounts.models import Membership, Side
 from activity.kinds import VIEW_KINDS, EventKind
 from activity.models import Event
 from notifications.reminders import morning_day, sweep_lock, zone_of
+from outbox.composers import reply_about
 from outbox.models import Kind, OutboundEmail
 from outbox.services import email_queue
 from plans.models import Status, Task
@@ -156,6 +157,8 @@ def _digest_queue(members: list[Membership], day: date, zone: zoneinfo.ZoneInfo)
             kind=Kind.DIGEST,
             organisation_id=member.organisation_id,
             topic=f"organisation:{member.organisation_id}",
+            # One room: a reply lands in its discussion (several: no single place to land).
+            headers=reply_about("room", happened[0].room.pk) if len(happened) == 1 else None,
             context={
                 "user": member.user,
                 "organisation": member.organisation,

@@ -98,3 +98,37 @@ def email_secrets_fill(email: OutboundEmail) -> tuple[str, str] | None:
         return _PLACEHOLDER.sub(lambda m: tokens.get(m.group(0), m.group(0)), text)
 
     return fill(email.body_text), fill(email.body_html)
+
+
+# --- Reply-To, made when the email is sent ----------------------------------------------------
+#
+# An email about a room or a task may be answered (inbound: the reply becomes a comment). It is
+# queued with a marker header naming what it is about ("task:12", "room:5"); at claim time the
+# maker registered by the inbound app turns it into a signed reply address for that recipient
+# (or nothing: replies off, or the person may no longer post there). Like a secret token, the
+# address lives in the message in memory only, never in the outbox's row.
+
+REPLY_ABOUT_HEADER = "X-Tandem-Reply-About"
+ReplyMaker = Callable[[str, str], str | None]  # ("task:12", recipient) -> address or None
+
+_reply_makers: list[ReplyMaker] = []
+
+
+def reply_maker_register(maker: ReplyMaker) -> None:
+    _reply_makers[:] = [maker]
+
+
+def reply_about(scope: str, pk: int) -> dict[str, str]:
+    """The headers that ask for a Reply-To about ``scope`` ("task" or "room") ``pk``."""
+    return {REPLY_ABOUT_HEADER: f"{scope}:{pk}"}
+
+
+def email_headers_fill(email: OutboundEmail) -> dict:
+    """The headers to send: the marker replaced by a Reply-To when a maker gives one."""
+    headers = dict(email.headers)
+    about = headers.pop(REPLY_ABOUT_HEADER, "")
+    if about and _reply_makers:
+        address = _reply_makers[0](about, email.to)
+        if address:
+            headers["Reply-To"] = address
+    return headers

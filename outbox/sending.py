@@ -11,7 +11,12 @@ from smtplib import SMTPRecipientsRefused
 
 from django.core.mail import EmailMultiAlternatives
 
-from outbox.composers import email_compose, email_secrets_fill, recipient_allowed
+from outbox.composers import (
+    email_compose,
+    email_headers_fill,
+    email_secrets_fill,
+    recipient_allowed,
+)
 from outbox.delivery import MAX_ATTEMPTS, delivery_claim, delivery_mark_failed, delivery_mark_sent
 from outbox.models import OutboundEmail
 from outbox.preferences import wants
@@ -33,9 +38,10 @@ def email_claim(email_id: int) -> OutboundEmail | str:
     """Lock a due pending email, write it if it is written at send time, and mark it
     ``sending``; the row, or why not ("skipped", "cancelled", "failed").
 
-    The row returned carries its secret tokens (outbox.composers.email_secrets_fill); the
-    database keeps the placeholders."""
+    The row returned carries its secret tokens (outbox.composers.email_secrets_fill) and its
+    Reply-To (email_headers_fill); the database keeps the placeholders and the marker."""
     filled: list[tuple[str, str]] = []
+    headers: list[dict] = []
 
     def prepare(email: OutboundEmail) -> bool:
         if not _prepare(email):
@@ -44,11 +50,13 @@ def email_claim(email_id: int) -> OutboundEmail | str:
         if bodies is None:
             return False
         filled.append(bodies)
+        headers.append(email_headers_fill(email))
         return True
 
     claimed = delivery_claim(OutboundEmail, email_id, prepare=prepare)
     if isinstance(claimed, OutboundEmail):
         claimed.body_text, claimed.body_html = filled[0]  # in memory only, never saved
+        claimed.headers = headers[0]  # its Reply-To too
     return claimed
 
 

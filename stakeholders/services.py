@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Membership, Side, User
 from accounts.tokens import token_hash, token_new
 from activity.kinds import EventKind
-from outbox.composers import secret_placeholder
+from outbox.composers import reply_about, secret_placeholder
 from outbox.services import email_queue
 from rooms.access import RoomAccess
 from rooms.conflicts import version_claim
@@ -270,6 +270,7 @@ def _invite(by: RoomAccess, stakeholder: Stakeholder) -> BuyerLink:
         to=stakeholder.email,
         template="stakeholders/email/buyer_invitation",
         topic=f"room:{room.pk}",
+        headers=reply_about("room", room.pk),  # a reply lands in the room's discussion
         context={
             "room": room,
             "stakeholder": stakeholder,

@@ -136,18 +136,18 @@ def test_the_compose_file_refuses_to_start_without_a_secret_key(compose):
 def test_the_compose_file_gives_every_app_service_the_production_settings(compose):
     result = compose("config", SECRET_KEY="a-key-that-the-test-looks-for-" + "x" * 30)
     assert result.returncode == 0, result.stderr
-    # One anchor feeds migrate, web, worker and beat: four copies once resolved.
-    assert result.stdout.count("DJANGO_SETTINGS_MODULE: config.settings.production") == 4
-    assert result.stdout.count("DATABASE_URL: postgres://tandem:tandem@db:5432/tandem") == 4
-    assert result.stdout.count("REDIS_URL: redis://redis:6379/0") == 4
-    assert result.stdout.count("SECRET_KEY: a-key-that-the-test-looks-for-") == 4
+    # One anchor feeds migrate, web, worker, beat and inbound-smtp: five copies once resolved.
+    assert result.stdout.count("DJANGO_SETTINGS_MODULE: config.settings.production") == 5
+    assert result.stdout.count("DATABASE_URL: postgres://tandem:tandem@db:5432/tandem") == 5
+    assert result.stdout.count("REDIS_URL: redis://redis:6379/0") == 5
+    assert result.stdout.count("SECRET_KEY: a-key-that-the-test-looks-for-") == 5
 
 
 def test_the_compose_file_trusts_the_one_reverse_proxy_in_front_of_web(compose):
     """Its topology: one TLS-terminating proxy appends the client's address to X-Forwarded-For."""
     result = compose("config", SECRET_KEY=a_secret_key())
     assert result.returncode == 0, result.stderr
-    assert len(re.findall(r"TRUSTED_PROXY_COUNT: ['\"]?1['\"]?$", result.stdout, re.M)) == 4
+    assert len(re.findall(r"TRUSTED_PROXY_COUNT: ['\"]?1['\"]?$", result.stdout, re.M)) == 5
 
 
 # --- production settings --------------------------------------------------------------------

@@ -212,6 +212,13 @@ ROUTES: dict[str, Route] = {
     "template_list": Route("any member, of their own organisation", any_member()),
     "room_detail": Route("the room's people", room_member(), kwargs=ROOM),
     "room_document": Route("the room's people, each their own view", room_member(), kwargs=ROOM),
+    "room_live": Route("the room's people: its body while it changes", room_member(), kwargs=ROOM),
+    "inbound_provider": Route(
+        "public: providers' webhooks, 404 until replies and a secret are configured",
+        public(404),
+        method="post",
+        kwargs=lambda ctx: {"provider": "postmark"},
+    ),
     "room_edit": Route("room seller", room_seller(), kwargs=ROOM),
     "room_stage": Route("room seller: empty form", room_seller(422), method="post", kwargs=ROOM),
     "room_save_as_template": Route("room seller", room_seller(), kwargs=ROOM),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "notifications",
     "integrations",
     "api",
+    "inbound",
     "web",
 ]
 
@@ -255,6 +256,18 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Tandem <tandem@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Replies by email (inbound/): emails about a room or task carry Reply-To
+# reply+<signed token>@INBOUND_EMAIL_DOMAIN; unset, there is no Reply-To and replies are off.
+INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN").strip().lower()
+INBOUND_SMTP_HOST = env_str("INBOUND_SMTP_HOST", "127.0.0.1")
+INBOUND_SMTP_PORT = env_int("INBOUND_SMTP_PORT", default=2525, minimum=1)
+# The largest message taken in (attachments are base64: a third larger than the files).
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", default=35 * 1024 * 1024, minimum=1024)
+INBOUND_REPLY_DAYS = env_int("INBOUND_REPLY_DAYS", default=60, minimum=1)
+# Hosted providers' inbound webhooks (django-anymail) answer 404 until this is set: anymail
+# checks it as HTTP basic auth "user:password" (and Mailgun's/Postmark's own signatures).
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
+
 # Celery: Redis is the broker when configured; without it, tasks run in-process so that a
 # laptop needs nothing but Python.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -279,6 +292,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Beat only starts sweeps; the sweeps' tasks do the work.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.tasks.outbox_sweep", "schedule": 60.0},
+    "inbound-sweep": {"task": "inbound.tasks.inbound_sweep", "schedule": 60.0},
     "buyer-alert-sweep": {"task": "notifications.tasks.buyer_alert_sweep", "schedule": 60.0},
     "analytics-events-drain": {"task": "analytics.tasks.events_drain", "schedule": 5.0},
     "analytics-rollup-recent": {"task": "analytics.tasks.rollup_recent_task", "schedule": 30.0},

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from web.views import imports as import_views
+from web.views import live as live_views
 from web.views import resources as resource_views
 from web.views import rooms as views
 
@@ -14,6 +15,7 @@ urlpatterns = [
     ),
     path("rooms/<uuid:room_id>/", views.room_detail, name="room_detail"),
     path("rooms/<uuid:room_id>/document/", views.room_document, name="room_document"),
+    path("rooms/<uuid:room_id>/live/", live_views.room_live, name="room_live"),
     path("rooms/<uuid:room_id>/edit/", views.room_edit, name="room_edit"),
     path("rooms/<uuid:room_id>/stage/", views.room_stage, name="room_stage"),
     path(

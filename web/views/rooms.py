@@ -39,6 +39,7 @@ from web.organisation import (
     room_access_for_seller,
 )
 from web.room_page import room_body_html, room_url
+from web.views.live import live_etag
 
 ROOMS_PER_PAGE = 50
 
@@ -124,6 +125,8 @@ def room_page_response(
         # Queued, not written: the page does not wait for the database (activity.recording).
         view = view_record(access.who, EventKind.ROOM_VIEWED, "opened the room")
         context["beacon_token"] = beacon_token(view)
+    if not access.room.is_template:
+        context["live_etag"] = live_etag(access)  # static/js/live.js keeps the page current
     return render(request, "rooms/room_detail.html", context)
 
 
