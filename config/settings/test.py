@@ -21,3 +21,6 @@ else:
 # Tasks run in-process unless a test starts a real worker (tests/test_celery.py turns this off
 # for its own duration), so that the rest of the suite does not need one.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# The browser journeys serve over http://localhost (a secure context to Chromium).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
