@@ -30,3 +30,10 @@ class AuditFilterForm(forms.Form):
             since=data.get("since"),
             until=data.get("until"),
         )
+
+
+class ErasureForm(forms.Form):
+    email = forms.EmailField(label="The person's email address", max_length=254)
+    confirm = forms.BooleanField(
+        label="I understand: their name, address, files and links are removed for good",
+    )

@@ -177,6 +177,7 @@ ROUTES: dict[str, Route] = {
     "email_deliveries": Route("org admin", admin_only(200), kwargs=ORG),
     "audit_log": Route("org admin", admin_only(200), kwargs=ORG),
     "organisation_security": Route("org admin", admin_only(200), kwargs=ORG),
+    "organisation_data": Route("org admin", admin_only(200), kwargs=ORG),
     "two_factor_setup": Route("signed in", signed_in(200)),
     "audit_export": Route("org admin", admin_only(200), kwargs=ORG),
     "email_send_again": Route(

@@ -53,6 +53,11 @@ urlpatterns = [
         name="audit_export",
     ),
     path(
+        "orgs/<uuid:organisation_id>/data/",
+        governance_views.organisation_data,
+        name="organisation_data",
+    ),
+    path(
         "orgs/<uuid:organisation_id>/security/",
         security_views.organisation_security,
         name="organisation_security",

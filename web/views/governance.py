@@ -3,17 +3,20 @@
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import get_membership_for_admin
 from activity.kinds import EventKind
 from governance.audit import audit_csv, audit_entries, audit_record
-from governance.forms import AuditFilterForm
+from governance.erasure import person_erase
+from governance.forms import AuditFilterForm, ErasureForm
 from web.http import AuthedRequest
 
 PAGE_SIZE = 50
@@ -60,3 +63,29 @@ def audit_export(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
     day = timezone.now().strftime("%Y-%m-%d")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{day}.csv"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_data(request: AuthedRequest, organisation_id: UUID) -> HttpResponse:
+    """Export of the organisation and erasure of a person (admins)."""
+    admin = get_membership_for_admin(request.user, organisation_id)
+    form = ErasureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rooms = person_erase(
+                organisation=admin.organisation,
+                email=form.cleaned_data["email"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Erased from {rooms} room{'s' if rooms != 1 else ''}. "
+                "What they did is kept as “a former stakeholder”.",
+            )
+            return redirect("organisation_data", organisation_id=organisation_id)
+    status = 422 if form.errors else 200
+    context = {"organisation": admin.organisation, "membership": admin, "form": form}
+    return render(request, "governance/organisation_data.html", context, status=status)
