@@ -104,3 +104,15 @@ class ApiTokenForm(forms.Form):
         coerce=int,
         empty_value=None,
     )
+
+
+class SecurityForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        required=False,
+        label="Require two-factor sign-in of every member",
+        help_text=(
+            "Members are asked to add a passkey or an authenticator app at their next sign-in "
+            "and can do nothing else until they have. Buyers are never asked: they sign in "
+            "with their emailed links."
+        ),
+    )

@@ -100,6 +100,10 @@ class Organisation(models.Model):
         default=DateOrder.DAY_MONTH,
         help_text="How the team writes dates like 03/04/2027: read so in imported spreadsheets.",
     )
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Every member signs in with a passkey or an authenticator app as well.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The name is not unique: it is only a label, and refusing a taken one would tell anyone

@@ -18,9 +18,24 @@ from accounts.models import (
     User,
     validate_timezone,
 )
-from accounts.signals import invitation_issued
+from accounts.signals import invitation_issued, organisation_event
 from accounts.tokens import token_hash as hash_token
 from accounts.tokens import token_new
+
+
+def _announce(
+    organisation_id: int, actor: User | None, kind: str, summary: str, **data: object
+) -> None:
+    """Tell the event log (activity, wired to the signal) what happened to the organisation,
+    inside the caller's transaction: the audit log keeps it or nothing happened."""
+    organisation_event.send(
+        sender=Organisation,
+        organisation_id=organisation_id,
+        actor=actor,
+        kind=kind,
+        summary=summary,
+        data=data,
+    )
 
 
 @transaction.atomic
@@ -43,6 +58,7 @@ def organisation_create(*, name: str, creator: User) -> Organisation:
     # with nothing but a link included, which companies use Tandem.
     organisation = Organisation.objects.create(name=name)
     Membership.objects.create(organisation=organisation, user=creator, role=Role.ADMIN)
+    _announce(organisation.pk, creator, "member.joined", "created the organisation", role="admin")
     return organisation
 
 
@@ -53,6 +69,7 @@ def organisation_settings_update(
     timezone_name: str,
     reminder_days_before: int,
     date_order: str | None = None,
+    actor: User | None = None,
 ) -> Organisation:
     """The organisation's time zone (its people's default), its reminder lead time and how it
     writes dates (for imported spreadsheets; unchanged when not given)."""
@@ -65,6 +82,37 @@ def organisation_settings_update(
     organisation.reminder_days_before = reminder_days_before
     organisation.date_order = date_order or organisation.date_order
     organisation.save(update_fields=["timezone", "reminder_days_before", "date_order"])
+    _announce(
+        organisation.pk,
+        actor,
+        "organisation.settings_changed",
+        "changed the organisation's settings",
+        timezone=organisation.timezone,
+        reminder_days_before=reminder_days_before,
+        date_order=organisation.date_order,
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_security_update(
+    *, organisation: Organisation, require_two_factor: bool, actor: User
+) -> Organisation:
+    """Whether every member must sign in with a second factor (asked at their next sign-in;
+    accounts.security)."""
+    if organisation.require_two_factor == require_two_factor:
+        return organisation
+    organisation.require_two_factor = require_two_factor
+    organisation.save(update_fields=["require_two_factor"])
+    _announce(
+        organisation.pk,
+        actor,
+        "organisation.security_changed",
+        "required two-factor sign-in of every member"
+        if require_two_factor
+        else "stopped requiring two-factor sign-in",
+        require_two_factor=require_two_factor,
+    )
     return organisation
 
 
@@ -98,8 +146,19 @@ def membership_set_role(*, membership: Membership, role: str, actor: User) -> Me
     )
     if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins_exist(membership):
         raise ValidationError({"role": "An organisation needs at least one admin."})
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if before != role:
+        _announce(
+            membership.organisation_id,
+            actor,
+            "member.role_changed",
+            f"changed {membership.user.email}'s role from {before} to {role}",
+            member=membership.user.email,
+            before=before,
+            after=role,
+        )
     return membership
 
 
@@ -112,6 +171,14 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     )
     if membership.role == Role.ADMIN and not _other_admins_exist(membership):
         raise ValidationError("An organisation needs at least one admin.")
+    _announce(
+        membership.organisation_id,
+        actor,
+        "member.removed",
+        f"removed {membership.user.email} ({membership.role})",
+        member=membership.user.email,
+        role=membership.role,
+    )
     membership.delete()
 
 
@@ -145,6 +212,14 @@ def invitation_create(
     invitation.expires_at = timezone.now() + timedelta(days=settings.ORGANISATION_INVITATION_DAYS)
     invitation.save()
     _invitation_queue_email(invitation, token)
+    _announce(
+        organisation.pk,
+        invited_by,
+        "invitation.sent",
+        f"invited {email} as {role}",
+        email=email,
+        role=role,
+    )
     return invitation
 
 
@@ -159,6 +234,14 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     invitation.invited_by = actor
     invitation.save(update_fields=["token_hash", "expires_at", "invited_by"])
     _invitation_queue_email(invitation, token)
+    _announce(
+        invitation.organisation_id,
+        actor,
+        "invitation.sent",
+        f"sent {invitation.email}'s invitation again",
+        email=invitation.email,
+        role=invitation.role,
+    )
     return invitation
 
 
@@ -183,6 +266,13 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        _announce(
+            invitation.organisation_id,
+            actor,
+            "invitation.revoked",
+            f"withdrew {invitation.email}'s invitation",
+            email=invitation.email,
+        )
 
 
 def user_has_verified_email(user: User, email: str) -> bool:
@@ -207,6 +297,15 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    _announce(
+        invitation.organisation_id,
+        user,
+        "member.joined",
+        f"joined as {membership.role}, invited by {invitation.invited_by.email}"
+        if invitation.invited_by
+        else f"joined as {membership.role}",
+        role=membership.role,
+    )
     return membership
 
 
@@ -237,7 +336,24 @@ def api_token_create(
         token_hash=hash_token(token),
         expires_at=expires_at,
     )
+    _announce_token(api_token, "api_token.created", f"created the API token “{api_token.name}”")
     return api_token, token
+
+
+def _announce_token(api_token: ApiToken, kind: str, summary: str) -> None:
+    # A token is a person's, not an organisation's, and reaches every organisation they are a
+    # member of: each of their audit logs hears of it (a buyer's token reaches none).
+    for organisation_id in Membership.objects.filter(user_id=api_token.user_id).values_list(
+        "organisation_id", flat=True
+    ):
+        _announce(
+            organisation_id,
+            api_token.user,
+            kind,
+            summary,
+            token=api_token.prefix,
+            expires_at=api_token.expires_at.isoformat() if api_token.expires_at else None,
+        )
 
 
 @transaction.atomic
@@ -247,6 +363,7 @@ def api_token_revoke(*, api_token: ApiToken, actor: User) -> None:
     if api_token.revoked_at is None:
         api_token.revoked_at = timezone.now()
         api_token.save(update_fields=["revoked_at"])
+        _announce_token(api_token, "api_token.revoked", f"revoked the API token “{api_token.name}”")
 
 
 def api_token_authenticate(token: str) -> ApiToken | None:

@@ -1,4 +1,9 @@
-"""Every kind of room event, in one place, and the rules that read kinds."""
+"""Every kind of event, in one place, and the rules that read kinds.
+
+Most events happen in a room. Some happen to the organisation itself (members, invitations,
+API tokens, security settings, exports, erasures): they are recorded the same way with no
+room (``activity.record``), and the audit log (governance) is a projection of both.
+"""
 
 from datetime import timedelta
 
@@ -33,6 +38,26 @@ class EventKind(models.TextChoices):
     RESOURCE_DELETED = "resource.deleted", "File or link removed"
     RESOURCE_MOVED = "resource.moved", "File or link moved"
     RESOURCE_OPENED = "resource.opened", "File or link opened"
+    ROOM_OWNER_CHANGED = "room.owner_changed", "Room handed to a new owner"
+    # Organisation events: no room.
+    MEMBER_JOINED = "member.joined", "Member joined"
+    MEMBER_ROLE_CHANGED = "member.role_changed", "Member's role changed"
+    MEMBER_REMOVED = "member.removed", "Member removed"
+    INVITATION_SENT = "invitation.sent", "Invitation sent"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation withdrawn"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    ORGANISATION_SETTINGS_CHANGED = "organisation.settings_changed", "Settings changed"
+    SECURITY_SETTINGS_CHANGED = "organisation.security_changed", "Sign-in settings changed"
+    TEMPLATE_DELETED = "template.deleted", "Template deleted"
+    # For the integrations app (issue 14): what an admin did to a webhook endpoint. Record
+    # with activity.record(room_id=None, kind=EventKind.WEBHOOK_..., data={"endpoint": ...}).
+    WEBHOOK_CREATED = "webhook.created", "Webhook added"
+    WEBHOOK_UPDATED = "webhook.updated", "Webhook changed"
+    WEBHOOK_DELETED = "webhook.deleted", "Webhook deleted"
+    DATA_EXPORTED = "organisation.exported", "Organisation exported"
+    AUDIT_EXPORTED = "audit.exported", "Audit log exported"
+    PERSON_ERASED = "person.erased", "A person's data erased"
 
 
 # What counts as looking rather than doing: views make visits; everything else is an action.

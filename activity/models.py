@@ -8,7 +8,8 @@ from activity.kinds import IN_FEED
 
 
 class Event(models.Model):
-    """Who did what in a room, and when. Append-only: rows are never updated.
+    """Who did what in a room (or, with no room, to the organisation), and when. Append-only:
+    rows are never updated (erasing a person is the one exception: governance.erasure).
 
     Shaped for PostgreSQL's partitioning by month on ``created_at`` (README, "Scaling"):
     nothing points at an event, and the only unique key, the idempotency key ``public_id``, is
@@ -21,7 +22,10 @@ class Event(models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
     )
-    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="events")
+    # None for an event of the organisation itself (a member's role, an API token: kinds.py).
+    room = models.ForeignKey(
+        "rooms.Room", on_delete=models.CASCADE, related_name="events", null=True, blank=True
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

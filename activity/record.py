@@ -12,7 +12,7 @@ from activity.subscriptions import Recorded, publish, publish_committed
 def record(
     *,
     organisation_id: int,
-    room_id: int,
+    room_id: int | None,
     actor_id: int | None,
     side: str,
     kind: EventKind,
@@ -23,7 +23,8 @@ def record(
 ) -> Event:
     """Store one event and tell the subscribers, inside the caller's transaction. The actor's
     side ("buyer"/"seller", "" for the system) is given by the caller, who knows it from the
-    access object: the log never looks it up."""
+    access object: the log never looks it up. ``room_id`` is None for an event of the
+    organisation itself (its members, tokens, settings)."""
     event = Event.objects.create(
         organisation_id=organisation_id,
         room_id=room_id,

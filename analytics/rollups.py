@@ -192,4 +192,10 @@ def rollups_on_recorded(recorded: Recorded) -> None:
     recent days every 30 seconds (analytics.tasks.rollup_recent_task): buffered events, which
     are stored at once then, rebuild their days here."""
     if recorded.buffered and current_app.conf.task_always_eager:
-        rollup_refresh({(event.room_id, utc_day(event.created_at)) for event in recorded.events})
+        rollup_refresh(
+            {
+                (event.room_id, utc_day(event.created_at))
+                for event in recorded.events
+                if event.room_id is not None  # buffered events are all in a room
+            }
+        )

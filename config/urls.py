@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -24,4 +25,7 @@ urlpatterns = [
 ]
 if settings.ADMIN_ENABLED:
     admin.site.login_form = StaffSignInForm
+    # Staff sign in through the site's sign-in, so that its second factor applies to them
+    # (web.two_factor: the admin asks every staff member for one).
+    admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
     urlpatterns.append(_admin_signs_in_itself(path("admin/", admin.site.urls)))

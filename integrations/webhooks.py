@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership
+from activity.kinds import EventKind
+from activity.record import record
 from activity.subscriptions import Recorded
 from integrations.events import SUBSCRIBABLE, WebhookEvent, payload_data, webhook_type
 from integrations.models import WebhookDelivery, WebhookEndpoint
@@ -25,6 +27,21 @@ logger = logging.getLogger("tandem")
 # After a rotation the old secret signs too, beside the new one, for this long.
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_ENDPOINTS = 20
+
+
+def _audit(admin: Membership, kind: EventKind, summary: str, endpoint: WebhookEndpoint) -> None:
+    """What an admin did to an endpoint, for the organisation's audit log (an event with no
+    room, in the same transaction)."""
+    record(
+        organisation_id=admin.organisation_id,
+        room_id=None,
+        actor_id=admin.user_id,
+        side="seller",
+        kind=kind,
+        summary=summary,
+        is_internal=True,
+        data={"endpoint": str(endpoint.public_id), "url": endpoint.url},
+    )
 
 
 def secret_new() -> str:
@@ -59,7 +76,7 @@ def endpoint_create(
     organisation = admin.organisation
     if organisation.webhook_endpoints.count() >= MAX_ENDPOINTS:
         raise ValidationError({"url": f"An organisation has at most {MAX_ENDPOINTS} endpoints."})
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         organisation=organisation,
         url=url,
         event_types=event_types,
@@ -68,6 +85,8 @@ def endpoint_create(
         secret=secret_new(),
         created_by=admin.user,
     )
+    _audit(admin, EventKind.WEBHOOK_CREATED, f"added the webhook {url}", endpoint)
+    return endpoint
 
 
 @transaction.atomic
@@ -91,16 +110,18 @@ def endpoint_update(
         endpoint.disabled_reason = "" if endpoint.is_active else "Turned off by an admin."
         endpoint.failing_since = None
     endpoint.save()
+    _audit(admin, EventKind.WEBHOOK_UPDATED, f"changed the webhook {endpoint.url}", endpoint)
     return endpoint
 
 
 @transaction.atomic
-def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+def endpoint_delete(*, endpoint: WebhookEndpoint, admin: Membership) -> None:
+    _audit(admin, EventKind.WEBHOOK_DELETED, f"deleted the webhook {endpoint.url}", endpoint)
     endpoint.delete()
 
 
 @transaction.atomic
-def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, admin: Membership) -> WebhookEndpoint:
     """A new secret, shown once. The next attempt of every delivery, retries included, is
     signed with it; the old one signs beside it for a day, while receivers switch."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
@@ -108,6 +129,7 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     endpoint.previous_secret_until = timezone.now() + ROTATION_OVERLAP
     endpoint.secret = secret_new()
     endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    _audit(admin, EventKind.WEBHOOK_UPDATED, f"rotated the secret of {endpoint.url}", endpoint)
     return endpoint
 
 

@@ -49,7 +49,8 @@ def buyer_alerts_on_recorded(recorded: Recorded) -> None:
     rooms = {
         event.room_id
         for event in recorded.events
-        if event.actor_side == Side.BUYER
+        if event.room_id is not None
+        and event.actor_side == Side.BUYER
         and not event.is_internal
         and event.kind not in QUIET_KINDS
     }

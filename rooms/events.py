@@ -28,6 +28,10 @@ def event_record(
     ``side`` is the actor's ("buyer"/"seller", from their access; "" for the system): the log
     never looks it up.
     """
+    if room.is_template:
+        # What the audit log keeps of templates (governance.audit) is told by the event: no
+        # subscriber needs to look the room up for every change of every room.
+        data["template"] = True
     event = record(
         organisation_id=room.organisation_id,
         room_id=room.pk,

@@ -121,7 +121,8 @@ def _room_hand_over(room: Room, new_owner: User, actor: User) -> None:
         room=room,
         actor=actor,
         side=Side.SELLER,
-        kind=EventKind.ROOM_UPDATED,
+        kind=EventKind.ROOM_OWNER_CHANGED,
         summary=f"handed the room to {new_owner.get_full_name()}",
+        owner=new_owner.email,
         is_internal=True,
     )

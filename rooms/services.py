@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Side, User
 from activity.kinds import EventKind
+from activity.record import record
 from plans.builtin_templates import BUILTIN_TEMPLATES
 from plans.models import Milestone, Task
 from plans.specs import MilestoneSpec, TaskSpec, TemplateSpec
@@ -300,4 +301,15 @@ def template_delete(*, by: RoomAccess) -> None:
     template = by.room
     if not template.is_template:
         raise ValidationError("Only a template can be deleted; archive a room instead.")
+    # Its own events go with it: the organisation's log keeps that it was deleted.
+    record(
+        organisation_id=template.organisation_id,
+        room_id=None,
+        actor_id=by.user.pk,
+        side=by.audience,
+        kind=EventKind.TEMPLATE_DELETED,
+        summary=f"deleted the template “{template.name}”",
+        is_internal=True,
+        data={"template_id": str(template.public_id)},
+    )
     template.delete()

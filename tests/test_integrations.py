@@ -284,7 +284,9 @@ def test_a_secret_rotated_mid_retry_signs_the_next_attempt(
         old = endpoint.secret
         with django_capture_on_commit_callbacks(execute=True):
             tick(world)
-        endpoint = webhooks.endpoint_rotate_secret(endpoint=endpoint)
+        endpoint = webhooks.endpoint_rotate_secret(
+            endpoint=endpoint, admin=world.membership(world.owner)
+        )
         attempt(WebhookDelivery.objects.get())
     first, second = receiver.received
     Webhook(old).verify(first.body, first.headers)
@@ -856,3 +858,21 @@ def test_a_chat_message_that_fails_is_shown_to_the_admins_with_why(
     client.force_login(world.owner)
     page = client.get(reverse("chat_channels", args=[world.org_a.public_id])).content.decode()
     assert "Retrying" in page and "HTTP 500" in page
+
+
+def test_every_change_to_an_endpoint_is_in_the_audit_log(world):
+    from governance.models import AuditEntry  # the audit log is another app's; only here
+
+    admin = world.membership(world.owner)
+    endpoint = endpoint_for(world, "http://127.0.0.1:18499/hook")
+    webhooks.endpoint_update(endpoint=endpoint, admin=admin, description="CRM")
+    webhooks.endpoint_rotate_secret(endpoint=endpoint, admin=admin)
+    webhooks.endpoint_delete(endpoint=endpoint, admin=admin)
+    entries = AuditEntry.objects.filter(organisation=world.org_a, kind__startswith="webhook.")
+    assert [(e.kind, e.summary) for e in entries.order_by("pk")] == [
+        ("webhook.created", "added the webhook http://127.0.0.1:18499/hook"),
+        ("webhook.updated", "changed the webhook http://127.0.0.1:18499/hook"),
+        ("webhook.updated", "rotated the secret of http://127.0.0.1:18499/hook"),
+        ("webhook.deleted", "deleted the webhook http://127.0.0.1:18499/hook"),
+    ]
+    assert {e.actor_id for e in entries} == {world.owner.pk}

@@ -16,7 +16,13 @@ from outbox.models import EmailStatus, OutboundEmail
 from outbox.tasks import email_send
 from rooms.access import room_access_for
 from stakeholders.services import buyer_invite, buyer_links_request
-from tests.factories import PASSWORD, StakeholderFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    StakeholderFactory,
+    UserFactory,
+    sign_in_with_totp,
+    with_totp,
+)
 
 BOUNCE = SMTPRecipientsRefused({"cara@buyer-a1.example": (550, b"No such user")})
 LINK = re.compile(r"https?://[^/\s]+(/(?:b|invitations)/[^/\s]+/)")
@@ -173,8 +179,8 @@ def test_staff_never_read_a_secret_link_in_the_admin(client, world):
         scrub_after_send=True,
         status=EmailStatus.SENDING,
     )
-    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
-    client.login(email="staff@example.com", password=PASSWORD)
+    staff = UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    sign_in_with_totp(client, staff, with_totp(staff))
     page = client.get(reverse("admin:outbox_outboundemail_change", args=[email.pk]))
     assert page.status_code == 200
     assert "Your room" in page.content.decode()

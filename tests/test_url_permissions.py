@@ -148,6 +148,26 @@ ROUTES: dict[str, Route] = {
     "account_change_password": Route("signed in", signed_in()),
     "account_set_password": Route("signed in: has one, so sent to change it", signed_in(302)),
     "account_reauthenticate": Route("signed in", signed_in()),
+    # allauth.mfa: set up and use a second factor. Changing one asks for the password again
+    # first (302); pages about a factor one has not set up are 404.
+    "mfa_index": Route("signed in", signed_in()),
+    "mfa_list_webauthn": Route("signed in", signed_in()),
+    "mfa_authenticate": Route("sign-in step: none pending", signed_in(302)),
+    "mfa_reauthenticate": Route("signed in: no factor, the password instead", signed_in(302)),
+    "mfa_reauthenticate_webauthn": Route("signed in: no passkey", signed_in(302)),
+    "mfa_login_webauthn": Route("sign-in step: already signed in", signed_in(302)),
+    "mfa_activate_totp": Route("signed in: password first", signed_in(302)),
+    "mfa_generate_recovery_codes": Route("signed in: password first", signed_in(302)),
+    "mfa_add_webauthn": Route("signed in: password first", signed_in(302)),
+    "mfa_remove_webauthn": Route(
+        "signed in: password first", signed_in(302), kwargs=lambda ctx: {"pk": 999}
+    ),
+    "mfa_edit_webauthn": Route(
+        "signed in: password first", signed_in(302), kwargs=lambda ctx: {"pk": 999}
+    ),
+    "mfa_deactivate_totp": Route("signed in: none to turn off", signed_in(404)),
+    "mfa_view_recovery_codes": Route("signed in: none yet", signed_in(404)),
+    "mfa_download_recovery_codes": Route("signed in: none yet", signed_in(404)),
     # Sign-in by code is off: with no code pending, allauth sends everyone back.
     "account_confirm_login_code": Route("public: no code pending", public(302)),
     "account_request_reauthentication_code": Route("signed in", signed_in()),
@@ -158,6 +178,11 @@ ROUTES: dict[str, Route] = {
     "member_list": Route("member", member(), kwargs=ORG),
     "organisation_settings": Route("org admin", admin_only(200), kwargs=ORG),
     "email_deliveries": Route("org admin", admin_only(200), kwargs=ORG),
+    "audit_log": Route("org admin", admin_only(200), kwargs=ORG),
+    "organisation_security": Route("org admin", admin_only(200), kwargs=ORG),
+    "organisation_data": Route("org admin", admin_only(200), kwargs=ORG),
+    "two_factor_setup": Route("signed in", signed_in(200)),
+    "audit_export": Route("org admin", admin_only(200), kwargs=ORG),
     "email_send_again": Route(
         "org admin: a made-up email is a 404",
         admin_only(404),

@@ -143,6 +143,12 @@ class WebhooksViewSet(ApiViewSet):
         get_membership_for_admin(self.request.user, endpoint.organisation.public_id)
         return endpoint
 
+    def endpoint_and_admin(self, endpoint_id: UUID) -> tuple[WebhookEndpoint, Membership]:
+        endpoint = self.endpoint(endpoint_id)
+        return endpoint, get_membership_for_admin(
+            self.request.user, endpoint.organisation.public_id
+        )
+
     @extend_schema(summary="Webhook endpoints")
     def list(self, request: Request) -> Response:
         return self.list_response()
@@ -185,7 +191,8 @@ class WebhooksViewSet(ApiViewSet):
 
     @extend_schema(summary="Delete a webhook endpoint", responses={204: None})
     def destroy(self, request: Request, endpoint_id: UUID) -> Response:
-        webhooks.endpoint_delete(endpoint=self.endpoint(endpoint_id))
+        endpoint, admin = self.endpoint_and_admin(endpoint_id)
+        webhooks.endpoint_delete(endpoint=endpoint, admin=admin)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -196,7 +203,8 @@ class WebhooksViewSet(ApiViewSet):
         responses=WebhookEndpointWithSecretSerializer,
     )
     def rotate_secret(self, request: Request, endpoint_id: UUID) -> Response:
-        endpoint = webhooks.endpoint_rotate_secret(endpoint=self.endpoint(endpoint_id))
+        endpoint, admin = self.endpoint_and_admin(endpoint_id)
+        endpoint = webhooks.endpoint_rotate_secret(endpoint=endpoint, admin=admin)
         return Response(WebhookEndpointWithSecretSerializer(endpoint).data)
 
     @extend_schema(

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "analytics",
     "notifications",
     "integrations",
+    "governance",
     "api",
     "inbound",
     "web",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Notes the client's address for the audit log (services never see the request).
+    "governance.origin.RequestOriginMiddleware",
     # Every page needs a signed-in person unless its view says @login_not_required (the
     # landing page, buyer links, unsubscribe, /healthz, allauth's own pages); the API
     # authenticates itself and answers 401 (api/urls.py).
@@ -74,6 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Whoever must sign in with a second factor and has none sets one up before anything else.
+    "web.two_factor.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,6 +160,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tandem] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
+# Two-factor sign-in for sellers (allauth.mfa): authenticator apps, passkeys, recovery codes.
+# A passkey also signs in on its own ("Sign in with a passkey"). Who must use one:
+# accounts.security; enforced by web.two_factor.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Tandem"
+# Browsers treat http://localhost as secure; allauth does not, so local runs and tests say so.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
@@ -304,9 +318,15 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-sweep": {"task": "notifications.tasks.reminders_sweep", "schedule": 900.0},
     "digest-sweep": {"task": "notifications.tasks.digest_sweep", "schedule": 900.0},
     "integrations-sweep": {"task": "integrations.tasks.integrations_sweep", "schedule": 60.0},
+    "audit-purge": {
+        "task": "governance.tasks.audit_purge_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 ORGANISATION_INVITATION_DAYS = env_int("ORGANISATION_INVITATION_DAYS", default=7)
+# How long the audit log keeps an entry (governance.audit.audit_purge, nightly).
+AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", default=730, minimum=1)
 
 # Webhooks and chat messages (integrations/): a receiver on a loopback, private, link-local or
 # cloud-metadata address is refused unless this is on (a laptop, the tests).

@@ -26,3 +26,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 WEBHOOKS_ALLOW_PRIVATE = True
 WEBHOOKS_TIMEOUT = 3
 WEBHOOKS_CONNECT_TIMEOUT = 2
+# The browser journeys serve over http://localhost (a secure context to Chromium).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

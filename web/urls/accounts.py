@@ -1,6 +1,8 @@
 from django.urls import path
 
 from web.views import accounts as views
+from web.views import governance as governance_views
+from web.views import security as security_views
 
 urlpatterns = [
     path("orgs/new/", views.organisation_create_view, name="organisation_create"),
@@ -44,6 +46,23 @@ urlpatterns = [
         name="invitation_accept_mine",
     ),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("orgs/<uuid:organisation_id>/audit/", governance_views.audit_log, name="audit_log"),
+    path(
+        "orgs/<uuid:organisation_id>/audit/export/",
+        governance_views.audit_export,
+        name="audit_export",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/data/",
+        governance_views.organisation_data,
+        name="organisation_data",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/security/",
+        security_views.organisation_security,
+        name="organisation_security",
+    ),
+    path("settings/two-factor/", security_views.two_factor_setup, name="two_factor_setup"),
     path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
     path(
         "settings/api-tokens/<uuid:token_id>/revoke/",

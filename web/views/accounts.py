@@ -109,6 +109,7 @@ def organisation_settings(request: AuthedRequest, organisation_id: UUID) -> Http
             timezone_name=form.cleaned_data["timezone"],
             reminder_days_before=form.cleaned_data["reminder_days_before"],
             date_order=form.cleaned_data["date_order"] or None,
+            actor=request.user,
         )
         messages.success(request, "The organisation's settings are saved.")
         return redirect("organisation_settings", organisation_id=organisation_id)

@@ -112,7 +112,7 @@ def webhook_detail(request: AuthedRequest, organisation_id: UUID, endpoint_id: U
 @require_POST
 def webhook_rotate(request: AuthedRequest, organisation_id: UUID, endpoint_id: UUID):
     admin = get_membership_for_admin(request.user, organisation_id)
-    endpoint = webhooks.endpoint_rotate_secret(endpoint=_endpoint(admin, endpoint_id))
+    endpoint = webhooks.endpoint_rotate_secret(endpoint=_endpoint(admin, endpoint_id), admin=admin)
     return _detail(request, admin, endpoint, new_secret=endpoint.secret)
 
 
@@ -128,7 +128,7 @@ def webhook_test(request: AuthedRequest, organisation_id: UUID, endpoint_id: UUI
 def webhook_delete(request: AuthedRequest, organisation_id: UUID, endpoint_id: UUID):
     admin = get_membership_for_admin(request.user, organisation_id)
     endpoint = _endpoint(admin, endpoint_id)
-    webhooks.endpoint_delete(endpoint=endpoint)
+    webhooks.endpoint_delete(endpoint=endpoint, admin=admin)
     messages.success(request, f"The endpoint {endpoint.url} is deleted.")
     return redirect("webhook_list", organisation_id)
 
