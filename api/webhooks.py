@@ -35,6 +35,8 @@ class _SellerView:
 
 
 def _room(event: Event) -> dict[str, Any] | None:
+    if event.room_id is None:
+        return None
     room = Room.objects.select_related("owner", "organisation").filter(pk=event.room_id).first()
     if room is None:
         return None

@@ -70,7 +70,7 @@ def channel_delete(*, channel: ChatChannel) -> None:
 
 
 def _is_news(event: Event) -> bool:
-    if event.is_internal or event.kind not in CHAT_KINDS:
+    if event.room_id is None or event.is_internal or event.kind not in CHAT_KINDS:
         return False
     if event.kind == "room.health_changed":
         return event.data.get("state") == "at_risk"
@@ -174,9 +174,10 @@ def _dispatch_message(message_id: int) -> None:
 
 def _lines(events: list[Event]) -> list[tuple[str, str, str]]:
     """(room, who, what) per event, newest last; at most MAX_LINES, the rest counted."""
+    # Only room events are news (_is_news): every event here has its room.
     return [
         (
-            event.room.buyer_company,
+            event.room.buyer_company if event.room else "",
             event.actor.get_full_name() if event.actor else "Tandem",
             event.summary,
         )
@@ -186,7 +187,7 @@ def _lines(events: list[Event]) -> list[tuple[str, str, str]]:
 
 def message_body(kind: str, events: list[Event]) -> dict[str, Any]:
     """The message in the platform's own format (Slack: Block Kit; Teams: an Adaptive Card)."""
-    rooms = {event.room_id: event.room for event in events}
+    rooms = {event.room_id: event.room for event in events if event.room is not None}
     room = next(iter(rooms.values()))
     url = settings.SITE_URL + f"/rooms/{room.public_id}/"
     heading = f"{len(events)} buyer action{'s' if len(events) != 1 else ''} in " + (
