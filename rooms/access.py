@@ -51,7 +51,7 @@ class AccessEnded(Http404):
     that it ended and whom to ask (web.middleware)."""
 
     def __init__(self, room: Room) -> None:
-        super().__init__("Your access to this room has ended.")
+        super().__init__()  # the API's 404 says what any other 404 says
         self.room = room
 
     @property
