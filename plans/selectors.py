@@ -170,7 +170,8 @@ def buyer_tasks(access: RoomAccess) -> BuyerTasks:
         .defer("description", "created_at", "updated_at", "completed_by")
         .order_by(F("due_date").asc(nulls_last=True), "milestone__position", "position", "pk")
     )
-    mine, unclaimed = [], []
+    mine: list[Task] = []
+    unclaimed: list[Task] = []
     for task in tasks:
         mark_overdue(task, today)
         (mine if task.owner_id == buyer.pk else unclaimed).append(task)

@@ -17,7 +17,7 @@ def buyer_link_inviter(link: BuyerLink) -> Inviter:
     ._invite): the link's maker, else the maker of their latest invitation (a link they asked
     for again, or one in a reminder, has none), else the room's owner."""
     room = link.room
-    user = link.created_by
+    user: User | None = link.created_by
     if user is None:
         invitation = (
             BuyerLink.objects.filter(stakeholder_id=link.stakeholder_id)
@@ -26,6 +26,7 @@ def buyer_link_inviter(link: BuyerLink) -> Inviter:
             .order_by("-created_at", "-pk")
             .first()
         )
-        user = invitation.created_by if invitation is not None else room.owner
+        user = invitation.created_by if invitation is not None else None
+    user = user or room.owner
     seller = Membership.objects.filter(organisation_id=room.organisation_id, user=user).exists()
     return Inviter(user=user, company=room.organisation.name if seller else room.buyer_company)

@@ -206,7 +206,7 @@ def stakeholders_updated(
         return redirect(room_url(access, "stakeholders"))
     # Owners appear in the plan too, so both are swapped (the panel out of band).
     page = room_page(_after_write(access))
-    people = people_html(page, oob=True)
+    people: str = people_html(page, oob=True)
     if error or saved:
         kind = "error" if error else "success"
         status = format_html(

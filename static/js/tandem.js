@@ -16,6 +16,7 @@
     message.className = "flash flash--error";
     message.textContent = text;
     stack.appendChild(message);
+    dismissable(message);
   }
   // What the server said in words (an answer carrying data-tandem-message, such as a buyer's
   // access that ended), read as text: never inserted as HTML.
@@ -65,6 +66,27 @@
       : "That did not work (" + status + "). Nothing was lost: reload the page and try again."
     );
     sayBeside(event.detail.elt, text);
+  });
+  // The messages at the top stay in sight as the page scrolls (tandem.css): each can be put away.
+  function dismissable(message) {
+    if (message.querySelector(".flash__dismiss")) {
+      return;
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "flash__dismiss";
+    button.setAttribute("aria-label", "Dismiss");  // its × is drawn by tandem.css
+    button.addEventListener("click", function () {
+      var stack = message.parentNode;
+      message.remove();
+      if (stack && !stack.children.length) {
+        stack.remove();
+      }
+    });
+    message.appendChild(button);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".flash-stack > .flash").forEach(dismissable);
   });
   document.addEventListener("htmx:sendError", function () {
     flash("Tandem cannot be reached. Check your connection and try again.");

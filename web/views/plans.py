@@ -86,8 +86,8 @@ def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) ->
                 context |= {"form": form, "milestone": saved}
                 return form_conflict(request, "plans/milestone_form.html", context)
             anchor = f"milestone-{milestone.public_id}"
-            saved = f"Saved the milestone “{milestone.title}”."
-            return plan_updated(request, access, anchor, saved=saved)
+            said = f"Saved the milestone “{milestone.title}”."
+            return plan_updated(request, access, anchor, saved=said)
         return form_invalid(request, "plans/milestone_form.html", context)
     name = "plans/milestone_form.html#form" if request.htmx else "plans/milestone_form.html"
     return render(request, name, context)
