@@ -304,7 +304,7 @@ def test_a_revoked_buyer_is_told_on_every_kind_of_request(
     with page.expect_response(re.compile(r"/comments/$")) as posted:
         discussion.get_by_role("button", name="Post").click()
     assert posted.value.status == 404
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your access to this room has ended")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Access ended")
     expect(page.get_by_role("alert")).to_have_text(said)
     expect(page.get_by_role("link", name="Your rooms").last).to_be_visible()
     snapshot(page, tmp_path / f"revoked-post-{viewport['width']}.png")

@@ -131,7 +131,7 @@ def test_seller_creates_room_from_template_adds_buyer_ticks_tasks_and_saves_temp
     people.get_by_label("Email").fill("marge@globex.example")
     people.get_by_label("Title").fill("Head of Operations")
     people.get_by_label("Buying role").select_option(label="Champion")
-    people.get_by_role("button", name="Add to the room").click()
+    people.get_by_role("button", name="Add without inviting").click()
     expect(people.get_by_text("Marge Gunderson", exact=True)).to_be_visible()
     expect(people.get_by_text("Head of Operations · Champion")).to_be_visible()
     expect(hint).to_have_text("No economic buyer yet: deals without them stall.")
