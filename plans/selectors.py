@@ -1,10 +1,10 @@
 """The room page's data, in a fixed number of queries whatever the size of the plan."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import Side
@@ -132,3 +132,47 @@ def milestone_progress(access: RoomAccess, milestone: Milestone) -> tuple[Progre
         Progress(done=counts["m_done"], total=counts["m_total"]),
         Progress(done=counts["done"], total=counts["total"]),
     )
+
+
+# How long a task a buyer ticked stays in their list, ticked: long enough to see it and undo.
+RECENTLY_DONE = timedelta(days=2)
+
+
+@dataclass
+class BuyerTasks:
+    """The top of a buyer's room page: their own tasks, and their side's that nobody has."""
+
+    mine: list[Task]
+    unclaimed: list[Task]
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for task in self.mine if task.status != Status.DONE)
+
+
+def buyer_tasks(access: RoomAccess) -> BuyerTasks:
+    """One query: the buyer's own tasks (open ones, and those done in the last two days, shown
+    ticked), and the open, unassigned tasks of the buyer's side, by due date."""
+    buyer = access.buyer
+    if buyer is None:
+        return BuyerTasks(mine=[], unclaimed=[])
+    today = timezone.localdate()
+    recently = timezone.now() - RECENTLY_DONE
+    open_ = ~Q(status=Status.DONE)
+    tasks = (
+        access.tasks()
+        .filter(
+            Q(owner=buyer, completed_at__gte=recently)
+            | Q(owner=buyer) & open_
+            | Q(owner=None, side=Side.BUYER) & open_
+        )
+        .select_related("milestone")
+        .defer("description", "created_at", "updated_at", "completed_by")
+        .order_by(F("due_date").asc(nulls_last=True), "milestone__position", "position", "pk")
+    )
+    mine: list[Task] = []
+    unclaimed: list[Task] = []
+    for task in tasks:
+        mark_overdue(task, today)
+        (mine if task.owner_id == buyer.pk else unclaimed).append(task)
+    return BuyerTasks(mine=mine, unclaimed=unclaimed)

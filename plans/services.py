@@ -10,7 +10,7 @@ same rule, the same answer (403 for what the person may not do, 400/422 for a ba
 from datetime import date
 from typing import TypedDict, Unpack
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -231,6 +231,31 @@ def task_set_done(*, task: Task, done: bool, by: RoomAccess) -> Task:
     verb = "completed" if done else "reopened"
     kind = EventKind.TASK_COMPLETED if done else EventKind.TASK_REOPENED
     event_record_by(by, kind, f"{verb} “{task.title}”", task.is_internal, task=str(task.public_id))
+    return task
+
+
+@transaction.atomic
+def task_take(*, task: Task, by: RoomAccess) -> Task:
+    """A buyer takes an open task of their side that nobody has yet: it is theirs from now on.
+    Two buyers taking it at once are served in turn; the second is told who has it."""
+    by.check_in_room(task.room_id)
+    if by.buyer is None:
+        raise PermissionDenied("Sellers give tasks to people in the task's edit form.")
+    by.require_task_editor(task)
+    version_claim(task, None)  # locks the row, so the checks below read what is committed
+    stored = Task.objects.select_related("owner").get(pk=task.pk)
+    if stored.owner_id == by.buyer.pk:
+        return stored
+    if stored.owner is not None:
+        raise ValidationError(f"{stored.owner.name} has already taken “{stored.title}”.")
+    if stored.side != Side.BUYER:
+        raise ValidationError("Only tasks on your side can be taken.")
+    if stored.status == Status.DONE:
+        raise ValidationError(f"“{stored.title}” is done already.")
+    task.owner = by.buyer
+    task.side = Side.BUYER
+    task.save(update_fields=["owner", "side", "version", "updated_at"])
+    event_record_by(by, EventKind.TASK_UPDATED, f"took the task “{task.title}”")
     return task
 
 

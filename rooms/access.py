@@ -45,6 +45,25 @@ def templates_visible_to(membership: Membership) -> QuerySet[Room]:
     return _visible_to(membership).templates()
 
 
+class AccessEnded(Http404):
+    """A buyer whose access to this room was revoked. Still a 404, as for anyone the room is
+    not open to, and nothing of the room is shown; but the pages can tell the person, in words,
+    that it ended and whom to ask (web.middleware)."""
+
+    def __init__(self, room: Room) -> None:
+        super().__init__()  # the API's 404 says what any other 404 says
+        self.room = room
+
+    @property
+    def contact(self) -> str:
+        """Whom to ask for a new link: the room's owner (loaded with the room)."""
+        return self.room.owner.get_full_name()
+
+    @property
+    def message(self) -> str:
+        return f"Your access to this room has ended; ask {self.contact} for a new link."
+
+
 @dataclass(frozen=True)
 class RoomAccess:
     room: Room
@@ -169,12 +188,13 @@ def room_access_for(user: User, room: Room) -> RoomAccess:
         return RoomAccess(room=room, user=membership.user, membership=membership)
     if not room.is_template:
         # A buyer: only while they are an active stakeholder of this very room. Revoking or
-        # removing them ends it at once, open sessions included.
-        buyer = Stakeholder.objects.filter(
-            room=room, user=user, side=Side.BUYER, access_state=AccessState.ACTIVE
-        ).first()
-        if buyer is not None:
-            return RoomAccess(room=room, user=user, buyer=buyer)
+        # removing them ends it at once, open sessions included; one who was revoked is told.
+        buyers = list(Stakeholder.objects.filter(room=room, user=user, side=Side.BUYER))
+        for buyer in buyers:
+            if buyer.access_state == AccessState.ACTIVE:
+                return RoomAccess(room=room, user=user, buyer=buyer)
+        if any(buyer.access_state == AccessState.REVOKED for buyer in buyers):
+            raise AccessEnded(room)
     raise Http404
 
 

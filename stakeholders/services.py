@@ -50,11 +50,22 @@ class StakeholderChanges(TypedDict, total=False):
 
 @transaction.atomic
 def stakeholder_add_buyer(
-    *, by: RoomAccess, name: str, email: str = "", title: str = "", role: str = ""
+    *,
+    by: RoomAccess,
+    name: str,
+    email: str = "",
+    title: str = "",
+    role: str = "",
+    invite: bool = False,
 ) -> Stakeholder:
-    """Someone at the buyer, not invited yet (sellers; a buyer brings people by colleague_add)."""
+    """Someone at the buyer (sellers; a buyer brings people by colleague_add), invited in the
+    same transaction when ``invite`` says so: their invitation is queued with them, or neither
+    is written."""
     by.require_seller()
-    return _buyer_create(by, name=name, email=email, title=title, role=role)
+    stakeholder = _buyer_create(by, name=name, email=email, title=title, role=role)
+    if invite:
+        _invite(by, stakeholder)
+    return stakeholder
 
 
 def _buyer_create(by: RoomAccess, *, name: str, email: str, title: str, role: str) -> Stakeholder:
@@ -205,7 +216,7 @@ def buyer_link_create(
     """A fresh link to the stakeholder's address. ``replace`` ends their older links (a re-sent
     invitation); a notification's link leaves them working."""
     if not stakeholder.email:
-        raise ValidationError({"email": f"Add {stakeholder.name}'s email address first."})
+        raise ValidationError({"email": f"Add an email address for {stakeholder.name} first."})
     now = timezone.now()
     if replace:
         stakeholder.links.filter(revoked_at=None).update(revoked_at=now)
@@ -259,7 +270,9 @@ def _invite(by: RoomAccess, stakeholder: Stakeholder) -> BuyerLink:
     if stakeholder.side != Side.BUYER:
         raise ValidationError("Only people on the buyer's side are invited by link.")
     if not stakeholder.email:
-        raise ValidationError({"email": f"Add {stakeholder.name}'s email address first."})
+        raise ValidationError(
+            {"email": f"Add an email address for {stakeholder.name} to invite them."}
+        )
     link, _token = buyer_link_create(stakeholder=stakeholder, actor=by.user)
     if stakeholder.access_state != AccessState.ACTIVE:
         stakeholder.access_state = AccessState.INVITED
@@ -314,7 +327,7 @@ def buyer_link_find(token: str) -> BuyerLink | None:
     all look the same."""
     link = (
         BuyerLink.objects.usable()
-        .select_related("room", "room__organisation", "room__owner", "stakeholder")
+        .select_related("room", "room__organisation", "room__owner", "stakeholder", "created_by")
         .filter(token_hash=token_hash(token), stakeholder__access_state__in=OPEN_STATES)
         .first()
     )

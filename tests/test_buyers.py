@@ -521,10 +521,11 @@ def test_your_tasks_lists_theirs_and_the_buyer_sides_unclaimed_ones(client, worl
     )
     client.force_login(world.buyer)
     html = client.get(url("room_detail", room)).content.decode()
-    mine = html[html.index("Your tasks") : html.index('id="plan"')]
-    assert "Claimed by Bea" in mine
-    assert "Nobody yet" in mine and "Unassigned" in mine
-    assert "Bea already did" not in mine
+    top = html[html.index("Your tasks") : html.index('id="plan"')]
+    mine, unclaimed = top.split("nobody has taken", 1)
+    assert "Claimed by Bea" in mine and "Nobody yet" not in mine
+    assert "Nobody yet" in unclaimed and "Take it" in unclaimed
+    assert "Bea already did" not in top  # done, and not in the last two days
 
 
 def test_a_buyer_sees_no_empty_value_summary_card(client, world):

@@ -553,6 +553,27 @@ class TestRoomPage:
         assert response.status_code == 200
         assert [view["kind"] for view in queued] == ["room.viewed", "room.viewed"]
 
+    @pytest.mark.parametrize("size", [5, 200])
+    def test_a_buyers_room_page_adds_one_query_for_their_own_tasks(
+        self, client, world, size, django_assert_num_queries, monkeypatch
+    ):
+        room = world.room_a1
+        bea = room.stakeholders.get(user=world.buyer)
+        milestone = room.milestones.get()
+        for i in range(size):
+            TaskFactory(milestone=milestone, side="buyer", owner=bea if i % 2 else None)
+        monkeypatch.setattr("activity.recording.event_queue", lambda view: None)
+        client.force_login(world.buyer)
+        assert client.get(url("room_detail", room)).status_code == 200
+        # A later view finds the rendered body under the room's content version: session,
+        # user, room, no membership (a buyer), their stakeholder row (the access check),
+        # their own tasks and their side's unclaimed ones (Your tasks: personal, never
+        # cached), the memberships of the organisation switcher (none).
+        with django_assert_num_queries(7):
+            response = client.get(url("room_detail", room))
+        assert response.status_code == 200
+        assert 'id="your-tasks"' in response.content.decode()
+
 
 class TestStakeholders:
     def test_adding_a_buyer_shows_them_and_updates_the_hint(self, seller, room):

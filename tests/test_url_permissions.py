@@ -273,6 +273,12 @@ ROUTES: dict[str, Route] = {
         method="post",
         kwargs=TASK,
     ),
+    "task_take": Route(
+        "buyers take their side's unassigned tasks (not this one); sellers assign instead",
+        room_seller(403),
+        method="post",
+        kwargs=TASK,
+    ),
     "plan_export_csv": Route(
         "the room's people: the plan as they see it", room_member(), kwargs=ROOM
     ),

@@ -238,6 +238,13 @@ def _(w):
     return lambda: plans.task_set_done(task=task, done=True, by=by).room
 
 
+@case(plans.task_take, MOVES)
+def _(w):
+    by = _by(w, w.buyer)
+    task = TaskFactory(milestone=_task(w).milestone, side="buyer")
+    return lambda: plans.task_take(task=task, by=by).room
+
+
 @case(plans.task_delete, MOVES)
 def _(w):
     by = _by(w)

@@ -3,26 +3,26 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
 
-from accounts.models import Side
 from analytics.health import room_health
 from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, TaskForm
-from plans.selectors import RoomPage, room_page
+from plans.selectors import RoomPage, buyer_tasks, room_page
 from rooms.access import RoomAccess
 from rooms.forms import StageForm
 from rooms.resource_forms import ResourceFileForm, ResourceLinkForm
 from stakeholders.forms import BuyerStakeholderForm
-from web.fragments import fragment, personalise
+from web.fragments import CSRF_PLACEHOLDER, fragment, personalise
 from web.http import AuthedRequest
 
 
@@ -136,19 +136,24 @@ INSIGHTS_SLOT = "<!-- tandem:insights -->"
 ACTIVITY_SLOT = "<!-- tandem:activity -->"
 
 
-def your_tasks_html(access: RoomAccess) -> str:
-    """A buyer's own open tasks, first thing on their page (personal: never cached)."""
+def your_tasks_html(
+    access: RoomAccess, *, oob: bool = False, notice: str = "", error: bool = False
+) -> str:
+    """A buyer's own tasks with their ticks, first thing on their page, and their side's tasks
+    nobody has taken (personal: never cached; the CSRF placeholder is personalised with the
+    page). ``oob``: swapped in out of band, so that a tick anywhere keeps it in step."""
     if access.buyer is None:
         return ""
-    # Theirs, and the buyer side's tasks nobody has taken yet.
-    tasks = (
-        access.tasks()
-        .filter(Q(owner=access.buyer) | Q(owner=None, side=Side.BUYER))
-        .exclude(status="done")
-        .select_related("milestone")
-        .order_by("due_date", "pk")
-    )
-    context = {"tasks": list(tasks), "access": access, "today": timezone.localdate()}
+    context = {
+        "yours": buyer_tasks(access),
+        "access": access,
+        "room": access.room,
+        "base": access.base_url,
+        "oob": oob,
+        "notice": notice,
+        "notice_kind": "error" if error else "success",
+        "csrf_token": CSRF_PLACEHOLDER,
+    }
     return render_to_string("rooms/your_tasks.html", context)
 
 
@@ -159,23 +164,62 @@ def _after_write(access: RoomAccess) -> RoomAccess:
     return access
 
 
-def plan_updated(request: AuthedRequest, access: RoomAccess, anchor: str = "plan") -> HttpResponse:
-    """After a change to the plan: HTMX swaps in the fresh plan; a plain post goes back to it."""
+def plan_updated(
+    request: AuthedRequest,
+    access: RoomAccess,
+    anchor: str = "plan",
+    *,
+    saved: str = "",
+    next_url: str = "",
+    error: str = "",
+    in_your_tasks: bool = False,
+) -> HttpResponse:
+    """After a change to the plan: HTMX swaps in the fresh plan (the room page's inline forms);
+    a plain post (an edit page, or a browser without JavaScript) goes back to the room at what
+    changed, or to ``next_url``, and says ``saved`` (or ``error``) there. ``in_your_tasks``: the
+    action was taken in the buyer's own list, which says it in place."""
     if not request.htmx:
-        return redirect(room_url(access, anchor))
+        if error:
+            messages.error(request, error)
+        elif saved:
+            messages.success(request, saved)
+        return redirect(next_url or room_url(access, anchor))
     page = room_page(_after_write(access))
-    response = HttpResponse(personalise(request, plan_html(page)) + activity_html(page))
+    notice = (error or saved) if in_your_tasks else ""
+    yours = your_tasks_html(access, oob=True, notice=notice, error=bool(error))
+    html = plan_html(page) + yours
+    response = HttpResponse(personalise(request, html) + activity_html(page))
     return reswap(retarget(response, "#plan"), "outerHTML")
 
 
-def stakeholders_updated(request: AuthedRequest, access: RoomAccess) -> HttpResponse:
+def stakeholders_updated(
+    request: AuthedRequest, access: RoomAccess, *, saved: str = "", error: str = ""
+) -> HttpResponse:
+    """After a change to the room's people. A plain post goes back to them with ``saved`` (or
+    ``error``) as a message; HTMX gets the plan and the people panel, which says it in place,
+    beside the button that was pressed."""
     if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif saved:
+            messages.success(request, saved)
         return redirect(room_url(access, "stakeholders"))
     # Owners appear in the plan too, so both are swapped (the panel out of band).
     page = room_page(_after_write(access))
-    html = plan_html(page) + people_html(page, oob=True)
+    people: str = people_html(page, oob=True)
+    if error or saved:
+        kind = "error" if error else "success"
+        status = format_html(
+            '<p class="callout callout--{}" role="status">{}</p>', kind, error or saved
+        )
+        people = people.replace(PEOPLE_STATUS_SLOT, status, 1)
+    html = plan_html(page) + people + your_tasks_html(access, oob=True)
     response = HttpResponse(personalise(request, html) + activity_html(page))
     return reswap(retarget(response, "#plan"), "outerHTML")
+
+
+# Where the people panel says what was just done to it (HTMX answers only).
+PEOPLE_STATUS_SLOT = "<!-- tandem:people-status -->"
 
 
 def form_invalid(request: AuthedRequest, template: str, context: dict) -> HttpResponse:

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A buyer whose access to a room ended is told so in words (a 404 all the same).
+    "web.middleware.AccessEndedMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Whoever must sign in with a second factor and has none sets one up before anything else.
     "web.two_factor.TwoFactorRequiredMiddleware",

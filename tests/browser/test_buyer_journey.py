@@ -103,11 +103,15 @@ def press(button: Locator) -> None:
     button.click()
 
 
-def open_buyer_link(page: Page, link: str, name: str) -> None:
-    """GET shows where the link leads (mail scanners prefetch); the button opens the room."""
+def open_buyer_link(
+    page: Page, link: str, name: str, inviter: str = f"{SELLER_NAME} ({SELLER_ORG})"
+) -> None:
+    """GET shows where the link leads (mail scanners prefetch) and who invited them, as their
+    email did; the button opens the room."""
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Your plan with {SELLER_ORG}")
     expect(page.get_by_text(f"Hello {name}:")).to_be_visible()
+    expect(page.get_by_text(f"{inviter} shares the plan to go live at {COMPANY}")).to_be_visible()
     page.get_by_role("button", name="Open the room").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(COMPANY)
 
@@ -147,7 +151,8 @@ def test_invited_buyer_works_in_the_room_brings_a_colleague_and_is_locked_out_wh
 
     # 1. The seller adds Dana from the buyer's side, then invites her.
     seller = new_page()
-    seller.on("dialog", lambda dialog: dialog.accept())  # hx-confirm on "Revoke"
+    asked: list[str] = []  # hx-confirm on "Revoke": what the seller is asked, then yes
+    seller.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     sign_in(seller, live_server, admin.user.email, room_path)
     expect(seller.get_by_role("heading", level=1)).to_have_text(COMPANY)
     people = seller.get_by_role("region", name="People")
@@ -155,13 +160,13 @@ def test_invited_buyer_works_in_the_room_brings_a_colleague_and_is_locked_out_wh
     people.get_by_label("Name").fill("Dana Decider")
     people.get_by_label("Email").fill(DANA)
     people.get_by_label("Buying role").select_option(label="Champion")
-    people.get_by_role("button", name="Add to the room").click()
+    # Adding her invites her too: the default button, in one step.
+    people.get_by_role("button", name="Add and invite").click()
     dana_row = people.get_by_role("listitem").filter(has_text="Dana Decider")
-    expect(dana_row).to_contain_text(f"{DANA} · Not invited")
-    assert mailbox.messages() == []  # adding someone sends nothing
-
-    press(people.get_by_role("button", name="Invite Dana Decider", exact=True))
     expect(dana_row).to_contain_text(f"{DANA} · Invited")
+    expect(people.get_by_role("status")).to_have_text(
+        "Added Dana Decider and emailed them their link to the room."
+    )
     expect(people.get_by_role("button", name="Send a new link to Dana Decider")).to_be_visible()
     dana_stakeholder = Stakeholder.objects.get(room=room, email=DANA)
     assert dana_stakeholder.access_state == AccessState.INVITED
@@ -255,7 +260,7 @@ def test_invited_buyer_works_in_the_room_brings_a_colleague_and_is_locked_out_wh
     people.get_by_text("Bring in a colleague", exact=True).click()
     people.get_by_label("Name").fill("Cole Colleague")
     people.get_by_label("Email").fill(COLE)
-    people.get_by_role("button", name="Add to the room").click()
+    people.get_by_role("button", name="Add and invite").click()
     expect(people.get_by_role("listitem").filter(has_text="Cole Colleague")).to_contain_text(
         f"{COLE} · Invited"
     )
@@ -264,7 +269,7 @@ def test_invited_buyer_works_in_the_room_brings_a_colleague_and_is_locked_out_wh
     assert cole_link != dana_link
 
     cole = new_page(viewport=PHONE)  # he opens it on his phone
-    open_buyer_link(cole, cole_link, "Cole Colleague")
+    open_buyer_link(cole, cole_link, "Cole Colleague", f"Dana Decider ({COMPANY})")
     expect(cole).to_have_url(room_url)
     expect(cole.get_by_role("region", name="Discussion")).to_contain_text(COMMENT)
     expect(
@@ -281,6 +286,7 @@ def test_invited_buyer_works_in_the_room_brings_a_colleague_and_is_locked_out_wh
     dana_row = people.get_by_role("listitem").filter(has_text="Dana Decider")
     press(people.get_by_role("button", name="Revoke Dana Decider's access"))
     expect(dana_row).to_contain_text(f"{DANA} · Revoked")
+    assert asked[-1].startswith("Revoke the access of Dana Decider?"), asked
     expect(people.get_by_role("button", name="Invite Dana Decider again")).to_be_visible()
 
     # Her page is still open from before: a tick now is refused and nothing changes.
@@ -293,10 +299,14 @@ def test_invited_buyer_works_in_the_room_brings_a_colleague_and_is_locked_out_wh
     untouched.refresh_from_db()
     assert untouched.status == Status.TODO
 
-    # Reloading shows the same 404 as a room that does not exist; her link is dead too.
+    # She is told so beside the tick, in words.
+    ended = f"Your access to this room has ended; ask {SELLER_NAME} for a new link."
+    expect(dana.locator(f"#task-{untouched.public_id}").get_by_role("alert")).to_have_text(ended)
+    # Reloading is a 404 all the same, in words; her link is dead too.
     response = dana.reload()
     assert response is not None and response.status == 404
-    expect(dana.get_by_role("heading", level=1)).to_have_text("Nothing here")
+    expect(dana.get_by_role("heading", level=1)).to_have_text("Access ended")
+    expect(dana.get_by_role("alert")).to_have_text(ended)
     expect(dana.get_by_role("main")).not_to_contain_text(COMMENT)
     response = dana.goto(dana_link)
     assert response is not None and response.status == 404

@@ -131,7 +131,7 @@ def test_seller_creates_room_from_template_adds_buyer_ticks_tasks_and_saves_temp
     people.get_by_label("Email").fill("marge@globex.example")
     people.get_by_label("Title").fill("Head of Operations")
     people.get_by_label("Buying role").select_option(label="Champion")
-    people.get_by_role("button", name="Add to the room").click()
+    people.get_by_role("button", name="Add without inviting").click()
     expect(people.get_by_text("Marge Gunderson", exact=True)).to_be_visible()
     expect(people.get_by_text("Head of Operations · Champion")).to_be_visible()
     expect(hint).to_have_text("No economic buyer yet: deals without them stall.")
@@ -185,7 +185,7 @@ def test_seller_creates_room_from_template_adds_buyer_ticks_tasks_and_saves_temp
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Templates").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Plan templates")
-    own = page.get_by_role("region", name="Initech's templates")
+    own = page.get_by_role("region", name="Templates of Initech")
     expect(own.get_by_role("link", name="Globex-style enterprise")).to_be_visible()
     expect(own.get_by_text(f"{total} tasks · by")).to_be_visible()
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/", views.task_detail, name="task_detail"),
     path("tasks/<uuid:task_id>/edit/", views.task_edit, name="task_edit"),
     path("tasks/<uuid:task_id>/toggle/", views.task_toggle, name="task_toggle"),
+    path("tasks/<uuid:task_id>/take/", views.task_take_view, name="task_take"),
     path("tasks/<uuid:task_id>/delete/", views.task_delete_view, name="task_delete"),
     path("tasks/<uuid:task_id>/move/", views.task_move_view, name="task_move"),
     path("tasks/<uuid:task_id>/comments/", views.comment_add, name="task_comment_add"),

@@ -3,6 +3,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,14 +25,16 @@ from plans.services import (
     task_delete,
     task_move,
     task_set_done,
+    task_take,
     task_update,
 )
 from rooms.access import RoomAccess
 from rooms.conflicts import EditConflict
 from web.conflicts import conflict_form, form_conflict
+from web.fragments import personalise
 from web.http import AuthedRequest
 from web.organisation import room_access, room_access_for_seller
-from web.room_page import form_invalid, plan_updated, room_url
+from web.room_page import form_invalid, plan_updated, room_url, your_tasks_html
 
 # The plan as a spreadsheet ------------------------------------------------------------------
 
@@ -51,8 +54,10 @@ def milestone_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     form = MilestoneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
-            milestone_create(by=access, **form.cleaned_data)
-            return plan_updated(request, access)
+            milestone = milestone_create(by=access, **form.cleaned_data)
+            anchor = f"milestone-{milestone.public_id}"
+            saved = f"Added the milestone “{milestone.title}”."
+            return plan_updated(request, access, anchor, saved=saved)
         return form_invalid(request, "plans/milestone_form.html", {"form": form, "access": access})
     return render(request, "plans/milestone_form.html", {"form": form, "access": access})
 
@@ -80,7 +85,9 @@ def milestone_edit(request: AuthedRequest, room_id: UUID, milestone_id: UUID) ->
                 )
                 context |= {"form": form, "milestone": saved}
                 return form_conflict(request, "plans/milestone_form.html", context)
-            return plan_updated(request, access, f"milestone-{milestone.public_id}")
+            anchor = f"milestone-{milestone.public_id}"
+            said = f"Saved the milestone “{milestone.title}”."
+            return plan_updated(request, access, anchor, saved=said)
         return form_invalid(request, "plans/milestone_form.html", context)
     name = "plans/milestone_form.html#form" if request.htmx else "plans/milestone_form.html"
     return render(request, name, context)
@@ -133,7 +140,8 @@ def task_add(request: AuthedRequest, room_id: UUID, milestone_id: UUID) -> HttpR
             except ValidationError as exc:
                 form.add_service_error(exc)
             else:
-                return plan_updated(request, access, f"task-{task.public_id}")
+                saved = f"Added the task “{task.title}”."
+                return plan_updated(request, access, f"task-{task.public_id}", saved=saved)
         return form_invalid(request, "plans/task_form.html", context)
     return render(request, "plans/task_form.html", context)
 
@@ -184,7 +192,14 @@ def task_edit(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRespo
                 context |= {"form": form, "task": saved, "milestone": saved.milestone}
                 return form_conflict(request, "plans/task_form.html", context)
             else:
-                return plan_updated(request, access, f"task-{task.public_id}")
+                # A plain post comes from the task's own edit page: back to the task.
+                return plan_updated(
+                    request,
+                    access,
+                    f"task-{task.public_id}",
+                    saved=f"Saved the task “{task.title}”.",
+                    next_url=f"{access.base_url}tasks/{task.public_id}/",
+                )
         return form_invalid(request, "plans/task_form.html", context)
     name = "plans/task_form.html#form" if request.htmx else "plans/task_form.html"
     return render(request, name, context)
@@ -198,6 +213,9 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
     task_set_done(task=task, done=not task.is_done, by=access)
     if not request.htmx:
         return redirect(room_url(access, f"task-{task.public_id}"))
+    # The row answers where it was ticked (the plan, or the buyer's own list above it, whose
+    # tick targets the same row); the progress bars, the buyer's list and the seller's feed
+    # follow out of band.
     milestone_progress_, plan_progress = milestone_progress(access, task.milestone)
     task.comment_count = comment_counts(access, task).get(task.pk, 0)
     context = {
@@ -208,7 +226,23 @@ def task_toggle(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpRes
         "plan_progress": plan_progress,
         "activity": activity_feed(access),
     }
-    return render(request, "plans/task_toggled.html", context)
+    html = render_to_string("plans/task_toggled.html", context, request)
+    return HttpResponse(personalise(request, html + your_tasks_html(access, oob=True)))
+
+
+@require_POST
+def task_take_view(request: AuthedRequest, room_id: UUID, task_id: UUID) -> HttpResponse:
+    """A buyer takes an unassigned task of their side ("Take it" under Your tasks)."""
+    access = room_access(request, room_id, template=False)
+    task = access.get_task(task_id)
+    try:
+        task = task_take(task=task, by=access)
+    except ValidationError as exc:
+        # Someone was quicker: the fresh list shows who has it now, and says so.
+        error = " ".join(exc.messages)
+        return plan_updated(request, access, "your-tasks", error=error, in_your_tasks=True)
+    saved = f"“{task.title}” is yours now."
+    return plan_updated(request, access, "your-tasks", saved=saved, in_your_tasks=True)
 
 
 @require_POST

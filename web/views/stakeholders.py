@@ -18,6 +18,7 @@ from rooms.access import RoomAccess
 from rooms.conflicts import EditConflict
 from stakeholders.forms import BuyerLinkRequestForm, BuyerStakeholderForm, SellerStakeholderForm
 from stakeholders.models import BuyerLink, Stakeholder
+from stakeholders.selectors import buyer_link_inviter
 from stakeholders.services import (
     buyer_invite,
     buyer_link_find,
@@ -49,23 +50,31 @@ def _members_not_in_room(access: RoomAccess):
 
 @require_http_methods(["GET", "POST"])
 def buyer_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
-    """Sellers add anyone at the buyer; a buyer adds a colleague, who is invited at once."""
+    """Sellers add anyone at the buyer, and invite them in the same step unless they choose
+    "Add without inviting"; a buyer adds a colleague, who is invited at once."""
     access = room_access(request, room_id)
     form = BuyerStakeholderForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "access": access, "side": Side.BUYER}
     if request.method == "POST":
+        # The form's default button posts invite=1; "Add without inviting" posts invite=0.
+        invite = not access.is_seller or request.POST.get("invite") == "1"
         if form.is_valid():
+            action = "buyer_invite" if access.is_seller else "colleague_invite"
+            if invite and not ratelimit.consume(request, action=action, user=request.user):
+                return render(request, "429.html", status=429)
             try:
                 if access.is_seller:
-                    stakeholder_add_buyer(by=access, **form.cleaned_data)
-                elif ratelimit.consume(request, action="colleague_invite", user=request.user):
-                    colleague_add(by=access, **form.cleaned_data)
+                    added = stakeholder_add_buyer(by=access, invite=invite, **form.cleaned_data)
                 else:
-                    return render(request, "429.html", status=429)
+                    added = colleague_add(by=access, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return stakeholders_updated(request, access)
+                if invite:
+                    saved = f"Added {added.name} and emailed them their link to the room."
+                else:
+                    saved = f"Added {added.name}. Invite them when you are ready."
+                return stakeholders_updated(request, access, saved=saved)
         return form_invalid(request, "stakeholders/stakeholder_form.html", context)
     return render(request, "stakeholders/stakeholder_form.html", context)
 
@@ -80,11 +89,12 @@ def seller_add(request: AuthedRequest, room_id: UUID) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                stakeholder_add_seller(by=access, **form.cleaned_data)
+                added = stakeholder_add_seller(by=access, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return stakeholders_updated(request, access)
+                saved = f"Added {added.name} to the seller team."
+                return stakeholders_updated(request, access, saved=saved)
         return form_invalid(request, "stakeholders/stakeholder_form.html", context)
     return render(request, "stakeholders/stakeholder_form.html", context)
 
@@ -122,7 +132,7 @@ def stakeholder_edit(request: AuthedRequest, room_id: UUID, stakeholder_id: UUID
                 context |= {"form": form, "stakeholder": saved}
                 return form_conflict(request, "stakeholders/stakeholder_form.html", context)
             else:
-                return stakeholders_updated(request, access)
+                return stakeholders_updated(request, access, saved=f"Saved {stakeholder.name}.")
         return form_invalid(request, "stakeholders/stakeholder_form.html", context)
     name = (
         "stakeholders/stakeholder_form.html#form"
@@ -141,8 +151,8 @@ def stakeholder_remove_view(
     try:
         stakeholder_remove(stakeholder=stakeholder, by=access)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return stakeholders_updated(request, access)
+        return stakeholders_updated(request, access, error=" ".join(exc.messages))
+    return stakeholders_updated(request, access, saved=f"Removed {stakeholder.name}.")
 
 
 @require_POST
@@ -169,10 +179,9 @@ def buyer_invite_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
     try:
         buyer_invite(stakeholder=stakeholder, by=access)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{stakeholder.name} was sent their link to the room.")
-    return stakeholders_updated(request, access)
+        return stakeholders_updated(request, access, error=" ".join(exc.messages))
+    saved = f"{stakeholder.name} was sent their link to the room."
+    return stakeholders_updated(request, access, saved=saved)
 
 
 @require_POST
@@ -182,10 +191,9 @@ def buyer_revoke_view(request: AuthedRequest, room_id: UUID, stakeholder_id: UUI
     try:
         buyer_revoke(stakeholder=stakeholder, by=access)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{stakeholder.name} no longer has access to the room.")
-    return stakeholders_updated(request, access)
+        return stakeholders_updated(request, access, error=" ".join(exc.messages))
+    saved = f"{stakeholder.name} no longer has access to the room."
+    return stakeholders_updated(request, access, saved=saved)
 
 
 def ask_someone_else(
@@ -261,7 +269,8 @@ def buyer_link(request: HttpRequest, token: str) -> HttpResponse:
             logout(request)
         login(request, redemption.user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(room_url)
-    return render(request, "stakeholders/buyer_link.html", {"link": link, "room": link.room})
+    context = {"link": link, "room": link.room, "inviter": buyer_link_inviter(link)}
+    return render(request, "stakeholders/buyer_link.html", context)
 
 
 @login_not_required
