@@ -26,10 +26,11 @@ $(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
 lock:
 	$(PYTHON) -m venv .venv-tools
 	.venv-tools/bin/pip install --quiet pip-tools==7.6.2
-	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
-		--no-emit-find-links --custom-compile-command "make lock" --output-file requirements.lock pyproject.toml
-	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
-		--no-emit-find-links --custom-compile-command "make lock" --extra dev --output-file requirements-dev.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" .venv-tools/bin/pip-compile --quiet --generate-hashes \
+		--strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" .venv-tools/bin/pip-compile --quiet --generate-hashes \
+		--strip-extras --no-emit-index-url --no-emit-find-links --extra dev \
+		--output-file requirements-dev.lock pyproject.toml
 
 install: $(VENV)/.installed
 
