@@ -596,7 +596,7 @@ def main() -> None:
                 stderr=subprocess.STDOUT,
             )
         )
-        wait_for(lambda: get("/healthz")[0] == 200, 60, "gunicorn")
+        wait_for(lambda: get("/healthz")[0] == 200, 180, "gunicorn")
         wait_for(lambda: get("/readyz")[0] == 200, 90, "a worker's heartbeat (/readyz)")
         say(
             f"gunicorn {WEB_WORKERS}x{WEB_THREADS} threads, Celery worker (2 processes) and beat"

@@ -196,6 +196,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Django's admin at /admin/ (staff only; its sign-in has the site's lockout). Off: no admin URLs.
 ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=True)
 
+# Sessions are read from the cache (Redis) and written through to the database: a signed-in
+# page saves a query, and with the cache down they are read from the database as before.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from hx-headers, not from the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
