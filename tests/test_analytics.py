@@ -571,3 +571,36 @@ class TestBeacon:
         for seq, seconds in [(0, "30"), (5, "20"), (3, "40"), (5, "10"), (6, "5")]:
             self.post(client, world.room_a1, token, seconds, seq=seq)
         assert self.counted() == 55  # 30 + 20 + 5: sequence 3 came after 5, and 5 again
+
+
+@pytest.mark.django_db
+def test_a_drain_sized_batch_stored_twice_is_stored_once_with_every_field(world):
+    """A thousand-event batch takes PostgreSQL's COPY path (activity.store._bulk_insert); stored
+    again (a drain that died before trimming) it inserts nothing."""
+    start = timezone.now() - timedelta(hours=2)
+    payloads = [
+        {
+            "public_id": str(uuid.uuid4()),
+            "created_at": (start + timedelta(minutes=i)).isoformat(),
+            "organisation_id": world.room_a1.organisation_id,
+            "room_id": world.room_a1.pk,
+            "actor_id": world.buyer.pk,
+            "actor_side": "buyer",
+            "stakeholder_id": None,
+            "kind": "task.viewed" if i % 2 else "room.viewed",
+            "summary": f"big batch {i}",
+            "data": {"target": f"task:{i}"} if i % 2 else {},
+        }
+        for i in range(150)
+    ]
+    assert events_store(payloads) == []
+    assert events_store(payloads) == []
+    stored = Event.objects.filter(summary__startswith="big batch")
+    assert stored.count() == 150
+    first, second = stored.order_by("created_at")[:2]
+    assert (first.kind, first.data, first.starts_visit) == ("room.viewed", {}, True)
+    assert (second.data, second.actor_id, second.starts_visit) == (
+        {"target": "task:1"},
+        world.buyer.pk,
+        False,
+    )
