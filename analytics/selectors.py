@@ -97,6 +97,9 @@ class Dashboard:
     weeks: list[Week]
     totals: dict[str, Any] = field(default_factory=dict)
     health_counts: dict[str, int] = field(default_factory=dict)
+    # The deals a manager acts on first: stalled, then at risk, most overdue work first. Taken
+    # before the health filter, so that they stay at the top whatever the table shows.
+    attention: list[DashboardRow] = field(default_factory=list)
 
 
 def engagement_by_room(room_ids: list[int], today: date) -> dict[int, Engagement]:
@@ -160,6 +163,10 @@ def dashboard(
     counts = dict.fromkeys(HEALTH_ORDER, 0)
     for row in rows:
         counts[row.health.health.state] += 1
+    attention = sorted(
+        (row for row in rows if row.health.health.state in (STALLED, AT_RISK)),
+        key=lambda r: (HEALTH_ORDER[r.health.health.state], -r.health.facts.overdue, r.room.pk),
+    )
     if health in HEALTH_ORDER:
         rows = [row for row in rows if row.health.health.state == health]
     descending = sort.startswith("-")
@@ -175,7 +182,7 @@ def dashboard(
         "tasks_total": sum(r.health.facts.total for r in rows),
     }
     weeks = engagement_weeks([row.room.pk for row in rows], today)
-    return Dashboard(rows, owners, weeks, totals, counts)
+    return Dashboard(rows, owners, weeks, totals, counts, attention)
 
 
 def engagement_weeks(room_ids: list[int], today: date, weeks: int = CHART_WEEKS) -> list[Week]:

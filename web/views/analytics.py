@@ -61,6 +61,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
         "stages": Stage.choices,
         "healths": list(HEALTH_LABELS.items()),
         "engagement_chart": charts.weekly_bars(board.weeks),
+        "engagement_chart_narrow": charts.weekly_bars(board.weeks, width=340, height=190),
         "health_chart": charts.health_bar(board.health_counts),
         "slip_chart": charts.slip_bars(board.rows),
     }
