@@ -44,6 +44,7 @@ urlpatterns = [
         name="invitation_accept_mine",
     ),
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("settings/profile/", views.profile, name="profile"),
     path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
     path(
         "settings/api-tokens/<uuid:token_id>/revoke/",

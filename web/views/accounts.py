@@ -25,6 +25,7 @@ from accounts.access import (
     get_membership_for_admin,
 )
 from accounts.forms import (
+    NameForm,
     ApiTokenForm,
     InvitationForm,
     OrganisationForm,
@@ -33,6 +34,7 @@ from accounts.forms import (
 )
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import (
+    user_set_name,
     api_token_create,
     api_token_revoke,
     invitation_accept,
@@ -297,6 +299,23 @@ def invitation_accept_mine(request: AuthedRequest, invitation_id: UUID) -> HttpR
 
 
 # API tokens ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: AuthedRequest) -> HttpResponse:
+    """A person's own name, shown in rooms and emails instead of their email address."""
+    user = cast(User, request.user)
+    form = NameForm(request.POST if request.method == "POST" else None, initial={"name": user.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_set_name(user=user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Your name is saved: rooms and emails show it now.")
+            return redirect("profile")
+    status = 422 if form.errors else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
 
 
 @never_cache
