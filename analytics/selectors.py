@@ -147,9 +147,7 @@ def engagement_by_room(
             visitors_30=row["visitors_30"],
             views_30=row["views_30"] or 0,
             seconds_30=row["seconds_30"] or 0,
-            weekly=[
-                (row[f"w{i}_visits"] or 0, row[f"w{i}_views"] or 0) for i in range(weeks)
-            ],
+            weekly=[(row[f"w{i}_visits"] or 0, row[f"w{i}_views"] or 0) for i in range(weeks)],
         )
         for row in rows
     }

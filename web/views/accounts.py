@@ -25,16 +25,15 @@ from accounts.access import (
     get_membership_for_admin,
 )
 from accounts.forms import (
-    NameForm,
     ApiTokenForm,
     InvitationForm,
+    NameForm,
     OrganisationForm,
     OrganisationSettingsForm,
     RoleForm,
 )
 from accounts.models import Invitation, Membership, Role, User
 from accounts.services import (
-    user_set_name,
     api_token_create,
     api_token_revoke,
     invitation_accept,
@@ -45,6 +44,7 @@ from accounts.services import (
     organisation_create,
     organisation_settings_update,
     user_has_verified_email,
+    user_set_name,
 )
 from rooms.forms import NewOwnersForm
 from rooms.offboarding import member_offboard, new_owner_choices, rooms_joined_by, rooms_owned_by
