@@ -19,10 +19,11 @@ from accounts.models import Membership
 from activity.models import Event
 from activity.recording import BEACON_SALT, beacon_token
 from activity.store import events_store
+from analytics.charts import weekly_bars
 from analytics.health import RoomFacts, forecast, health, room_health
 from analytics.models import DailyActivity
 from analytics.rollups import rollup_rebuild
-from analytics.selectors import dashboard, room_analytics
+from analytics.selectors import Week, dashboard, room_analytics
 from analytics.tasks import rollup_catch_up, rollup_recent_task
 from plans.models import Status
 from rooms.access import RoomAccess
@@ -571,3 +572,15 @@ class TestBeacon:
         for seq, seconds in [(0, "30"), (5, "20"), (3, "40"), (5, "10"), (6, "5")]:
             self.post(client, world.room_a1, token, seconds, seq=seq)
         assert self.counted() == 55  # 30 + 20 + 5: sequence 3 came after 5, and 5 again
+
+
+def test_each_chart_gridline_is_drawn_at_the_value_its_label_names():
+    start = date(2026, 1, 5)
+    weeks = [Week(start + timedelta(weeks=i), visits=v) for i, v in enumerate([1, 4, 3])]
+    chart = weekly_bars(weeks)  # the top is 5: a label "2" must sit at 2, not at 2.5
+    top, plot_h = 16, chart.height - 16 - 28
+    for y, label in chart.ticks:
+        assert y == pytest.approx(top + plot_h - plot_h * int(label) / 5)
+    assert [label for _, label in chart.ticks] == ["0", "1", "2", "3", "4", "5"]
+    # A phone's chart is drawn at about its own width, so its 11 px labels stay 11 px.
+    assert weekly_bars(weeks, width=340).width == 340
