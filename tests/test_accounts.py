@@ -17,7 +17,12 @@ GOOD_PASSWORD = "plan-together-2026"
 def sign_up(client, email="new.seller@example.com", password=GOOD_PASSWORD, password2=None):
     return client.post(
         reverse("account_signup"),
-        {"name": "New Seller", "email": email, "password1": password, "password2": password2 or password},
+        {
+            "name": "New Seller",
+            "email": email,
+            "password1": password,
+            "password2": password2 or password,
+        },
     )
 
 
