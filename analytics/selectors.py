@@ -43,6 +43,9 @@ class DashboardRow:
     room: Room
     health: RoomHealth
     engagement: Engagement
+    # Filled in by the page that shows the row (analytics knows no URL).
+    room_url: str = ""
+    analytics_url: str = ""
 
     @property
     def percent(self) -> int:
