@@ -63,7 +63,7 @@ def test_a_verification_link_works_once(client):
     client.logout()
     again = client.get(link)
     assert again.status_code == 200
-    assert "expired or is invalid" in again.content.decode()
+    assert "has expired or was already used" in again.content.decode()
 
 
 @pytest.mark.parametrize(
