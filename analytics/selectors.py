@@ -100,8 +100,8 @@ class Dashboard:
     weeks: list[Week]
     totals: dict[str, Any] = field(default_factory=dict)
     health_counts: dict[str, int] = field(default_factory=dict)
-    # The deals a manager acts on first: stalled, then at risk, most overdue work first. Taken
-    # before the health filter, so that they stay at the top whatever the table shows.
+    # The deals a manager acts on first, among those the filters chose: stalled, then at
+    # risk, most overdue work first.
     attention: list[DashboardRow] = field(default_factory=list)
 
 
@@ -166,12 +166,12 @@ def dashboard(
     counts = dict.fromkeys(HEALTH_ORDER, 0)
     for row in rows:
         counts[row.health.health.state] += 1
+    if health in HEALTH_ORDER:
+        rows = [row for row in rows if row.health.health.state == health]
     attention = sorted(
         (row for row in rows if row.health.health.state in (STALLED, AT_RISK)),
         key=lambda r: (HEALTH_ORDER[r.health.health.state], -r.health.facts.overdue, r.room.pk),
     )
-    if health in HEALTH_ORDER:
-        rows = [row for row in rows if row.health.health.state == health]
     descending = sort.startswith("-")
     key = _sort_key(sort.lstrip("-")) or _sort_key("health")
     rows.sort(key=key, reverse=descending)

@@ -383,7 +383,8 @@ class TestDashboard:
         store(world.room_a1, world.buyer, timezone.now())
         client.force_login(world.manager)
         page = client.get(reverse("dashboard")).content.decode()
-        assert page.count('<svg class="chart') == 2  # visits and health; no forecast yet
+        # visits (drawn wide, and narrow for a phone) and health; no forecast yet
+        assert page.count('<svg class="chart') == 3
         assert "No room has a forecast yet" in page
         assert 'aria-label="Buyer visits per week:' in page
         assert 'aria-label="Rooms by health: On track 2"' in page
