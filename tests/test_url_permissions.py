@@ -341,6 +341,7 @@ ROUTES: dict[str, Route] = {
     "resource_move": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
     # Personal API tokens
     "api_tokens": Route("signed in, buyers too", signed_in()),
+    "profile": Route("signed in, buyers too", signed_in()),
     "api_token_revoke": Route(
         "the token's owner only: it is the owner's, so 404 for everyone else",
         {**signed_in(404), "owner": 302},
