@@ -224,7 +224,7 @@ class TestWhereItShows:
         html = page.content.decode()
         assert page.status_code == 200
         assert f'src="{logo}"' in html
-        assert "background: #0f766e; color: #ffffff;" in html
+        assert "--brand: #0f766e; --brand-text: #ffffff;" in html
 
     def test_the_logo_is_in_the_invitation_email_from_the_outbox(
         self, client, world, django_capture_on_commit_callbacks
@@ -289,3 +289,12 @@ class TestBuyerLogo:
         )
         assert response.status_code in {403, 404}
         assert stored(media) == []
+
+
+def test_a_cached_room_page_follows_a_branding_change(client, world):
+    client.force_login(world.buyer)
+    room_url = reverse("room_detail", args=[world.room_a1.public_id])
+    assert 'data-testid="brand-logos"' not in client.get(room_url).content.decode()
+    logo = set_org_logo(client, world)
+    client.force_login(world.buyer)
+    assert f'src="{logo}"' in client.get(room_url).content.decode()
