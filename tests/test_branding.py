@@ -298,3 +298,21 @@ def test_a_cached_room_page_follows_a_branding_change(client, world):
     logo = set_org_logo(client, world)
     client.force_login(world.buyer)
     assert f'src="{logo}"' in client.get(room_url).content.decode()
+
+
+def test_the_room_emails_layout_shows_both_logos(client, world, media):
+    from django.template.loader import render_to_string  # noqa: PLC0415 (only this test)
+
+    set_org_logo(client, world)
+    client.force_login(world.owner)
+    buyer_png = upload(image_bytes(size=(300, 300), fmt="PNG"), "b.png")
+    client.post(
+        reverse("room_buyer_logo", args=[world.room_a1.public_id]), {"buyer_logo": buyer_png}
+    )
+    room = Room.objects.select_related("organisation").get(pk=world.room_a1.pk)
+    html = render_to_string(
+        "notifications/email/reminders_message.html", {"brand": room, "groups": []}
+    )
+    assert f'src="{room.organisation.logo_email_url}"' in html
+    assert f'src="{room.buyer_logo_email_url}"' in html
+    assert html.index(room.organisation.logo_email_url) < html.index(room.buyer_logo_email_url)
