@@ -4,7 +4,9 @@ from functools import cache
 from allauth.account.adapter import get_adapter
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 
+from accounts.branding import colour_validator, process_logo
 from accounts.models import DateOrder, Role
 from accounts.services import user_set_name
 
@@ -139,4 +141,42 @@ class SecurityForm(forms.Form):
             "and can do nothing else until they have. Buyers are never asked: they sign in "
             "with their emailed links."
         ),
+    )
+
+
+class LogoField(forms.FileField):
+    """An image upload checked and resized by accounts.branding: cleans to a PNG ContentFile."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", forms.ClearableFileInput(attrs={"accept": ".png,.jpg,.jpeg,.webp,.gif"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload or upload is initial:
+            return None
+        try:
+            return process_logo(upload, size=upload.size)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["logo"]) from None
+
+
+class BrandingForm(forms.Form):
+    logo = LogoField(
+        label="Logo",
+        help_text="PNG, JPEG, WebP or GIF (no SVG), shown in rooms and emails; resized to fit "
+        "400×160.",
+    )
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+    brand_colour = forms.CharField(
+        label="Brand colour",
+        required=False,
+        max_length=7,
+        validators=[colour_validator],
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text="New rooms start with it as their accent, and it marks your logo in rooms and "
+        "emails; text on it is made white or black, whichever reads better.",
     )

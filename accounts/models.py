@@ -7,7 +7,10 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone as dj_timezone
+
+from accounts.branding import LOGO_FOLDER, colour_validator, text_colour_on
 
 
 def validate_timezone(value: str) -> None:
@@ -104,6 +107,16 @@ class Organisation(models.Model):
         default=False,
         help_text="Every member signs in with a passkey or an authenticator app as well.",
     )
+    # Branding (accounts.branding): the logo is a PNG made by process_logo, served by
+    # web.views.branding; the colour is the default accent of new rooms and the colour of the
+    # organisation's badge in rooms and emails.
+    logo = models.FileField(upload_to=LOGO_FOLDER, blank=True, max_length=200)
+    brand_colour = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[colour_validator],
+        help_text="#RRGGBB: new rooms start with it, and it marks your logo in rooms and emails.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The name is not unique: it is only a label, and refusing a taken one would tell anyone
@@ -111,6 +124,23 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def brand_text_colour(self) -> str:
+        return text_colour_on(self.brand_colour)
+
+    @property
+    def logo_url(self) -> str:
+        return logo_url(self.logo.name) if self.logo else ""
+
+    @property
+    def logo_email_url(self) -> str:
+        return settings.SITE_URL + self.logo_url if self.logo else ""
+
+
+def logo_url(name: str) -> str:
+    """Where a stored logo is served (web.views.branding.brand_logo)."""
+    return reverse("brand_logo", args=[name.rsplit("/", 1)[-1]])
 
 
 class Role(models.TextChoices):

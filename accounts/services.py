@@ -5,9 +5,11 @@ from datetime import datetime, timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.branding import COLOUR
 from accounts.models import (
     ApiToken,
     DateOrder,
@@ -400,3 +402,44 @@ def api_token_authenticate(token: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         api_token.last_used_at = now
     return api_token
+
+
+def _delete_file_after_commit(field_file) -> None:
+    """The replaced logo's file goes once the new one is committed (none left behind)."""
+    name, storage = field_file.name, field_file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def organisation_branding_update(
+    *,
+    organisation: Organisation,
+    brand_colour: str,
+    logo: ContentFile | None = None,
+    remove_logo: bool = False,
+    actor: User | None = None,
+) -> Organisation:
+    """The organisation's brand colour (blank: none) and logo: ``logo`` is a PNG made by
+    accounts.branding.process_logo; ``remove_logo`` drops the current one."""
+    if brand_colour and not COLOUR.match(brand_colour):
+        raise ValidationError({"brand_colour": "Enter a colour as #RRGGBB, for example #0f766e."})
+    organisation.brand_colour = brand_colour.lower()
+    fields = ["brand_colour"]
+    if logo is not None or remove_logo:
+        _delete_file_after_commit(organisation.logo)
+        if logo is not None:
+            organisation.logo.save(logo.name or "logo.png", logo, save=False)
+        else:
+            organisation.logo = ""
+        fields.append("logo")
+    organisation.save(update_fields=fields)
+    _announce(
+        organisation.pk,
+        actor,
+        "organisation.branding_changed",
+        "changed the organisation's branding",
+        brand_colour=organisation.brand_colour,
+        logo=bool(organisation.logo),
+    )
+    return organisation

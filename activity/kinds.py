@@ -49,6 +49,7 @@ class EventKind(models.TextChoices):
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
     ORGANISATION_SETTINGS_CHANGED = "organisation.settings_changed", "Settings changed"
     SECURITY_SETTINGS_CHANGED = "organisation.security_changed", "Sign-in settings changed"
+    BRANDING_CHANGED = "organisation.branding_changed", "Branding changed"
     TEMPLATE_DELETED = "template.deleted", "Template deleted"
     # For the integrations app (issue 14): what an admin did to a webhook endpoint. Record
     # with activity.record(room_id=None, kind=EventKind.WEBHOOK_..., data={"endpoint": ...}).

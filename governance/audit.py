@@ -55,7 +55,11 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "settings": (
         "Settings and sign-in",
-        (EventKind.ORGANISATION_SETTINGS_CHANGED, EventKind.SECURITY_SETTINGS_CHANGED),
+        (
+            EventKind.ORGANISATION_SETTINGS_CHANGED,
+            EventKind.SECURITY_SETTINGS_CHANGED,
+            EventKind.BRANDING_CHANGED,
+        ),
     ),
     "rooms": (
         "Room owners and stages",

@@ -6,7 +6,8 @@ from django.core.validators import MinValueValidator, RegexValidator, URLValidat
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import Organisation
+from accounts.branding import LOGO_FOLDER
+from accounts.models import Organisation, logo_url
 from rooms.uploads import BY_CONTENT_TYPE
 
 
@@ -72,6 +73,9 @@ class Room(models.Model):
     description = models.TextField(blank=True, max_length=2000)
     buyer_company = models.CharField(max_length=200, blank=True)
     accent_colour = models.CharField(max_length=7, default="#4f46e5", validators=[colour_validator])
+    # The buyer's logo beside the seller's in the room header: a PNG from
+    # accounts.branding.process_logo, or none.
+    buyer_logo = models.FileField(upload_to=LOGO_FOLDER, blank=True, max_length=200)
     deal_value = models.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -133,6 +137,14 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.name if self.is_template else self.buyer_company
+
+    @property
+    def buyer_logo_url(self) -> str:
+        return logo_url(self.buyer_logo.name) if self.buyer_logo else ""
+
+    @property
+    def buyer_logo_email_url(self) -> str:
+        return settings.SITE_URL + self.buyer_logo_url if self.buyer_logo else ""
 
     @property
     def title(self) -> str:

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -101,14 +102,19 @@ def room_create(
     start_date: date | None = None,
     template: TemplateSpec | None = None,
 ) -> Room:
-    """A room owned by the member, blank or planned from a template, all or nothing."""
+    """A room owned by the member, blank or planned from a template, all or nothing; its accent
+    starts as the organisation's brand colour, when it has one."""
     buyer_company = buyer_company.strip()
     if not buyer_company:
         raise ValidationError({"buyer_company": "Name the buyer's company."})
     start_date = start_date or timezone.localdate()
     direction = template.direction if template else Direction.BACKWARD
+    # The organisation's brand colour is where a new room's accent starts (the seller then
+    # sets the buyer's own colour, if they like, in the room's details).
+    brand_colour = membership.organisation.brand_colour
     room = Room.objects.create(
         organisation_id=membership.organisation_id,
+        **({"accent_colour": brand_colour} if brand_colour else {}),
         owner_id=membership.user_id,
         buyer_company=buyer_company,
         target_date=target_date,
@@ -313,3 +319,26 @@ def template_delete(*, by: RoomAccess) -> None:
         data={"template_id": str(template.public_id)},
     )
     template.delete()
+
+
+@transaction.atomic
+def room_set_buyer_logo(*, by: RoomAccess, logo: ContentFile | None) -> Room:
+    """The buyer's logo shown beside the seller's (sellers): a PNG made by
+    accounts.branding.process_logo, or None to show none."""
+    by.require_seller()
+    room = Room.objects.select_for_update().get(pk=by.room.pk)
+    old_name, storage = room.buyer_logo.name, room.buyer_logo.storage
+    if logo is not None:
+        room.buyer_logo.save(logo.name or "logo.png", logo, save=False)
+    else:
+        room.buyer_logo = ""
+    room.save(update_fields=["buyer_logo", "updated_at"])
+    if old_name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    by.room.buyer_logo = room.buyer_logo
+    event_record_by(
+        by,
+        kind=EventKind.ROOM_UPDATED,
+        summary="set the buyer's logo" if logo is not None else "removed the buyer's logo",
+    )
+    return room

@@ -184,6 +184,14 @@ ROUTES: dict[str, Route] = {
     "member_list": Route("member", member(), kwargs=ORG),
     "organisation_settings": Route("org admin", admin_only(200), kwargs=ORG),
     "email_deliveries": Route("org admin", admin_only(200), kwargs=ORG),
+    "organisation_branding": Route(
+        "org admin: an empty form keeps the colour", admin_only(302), method="post", kwargs=ORG
+    ),
+    "brand_logo": Route(
+        "public: a logo no one uses is a 404",
+        public(404),
+        kwargs=lambda ctx: {"name": "0" * 32 + ".png"},
+    ),
     "audit_log": Route("org admin", admin_only(200), kwargs=ORG),
     "organisation_security": Route("org admin", admin_only(200), kwargs=ORG),
     "organisation_data": Route("org admin", admin_only(200), kwargs=ORG),
@@ -251,6 +259,9 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda ctx: {"provider": "postmark"},
     ),
     "room_edit": Route("room seller", room_seller(), kwargs=ROOM),
+    "room_buyer_logo": Route(
+        "room seller: no file, back to the form", room_seller(302), method="post", kwargs=ROOM
+    ),
     "room_stage": Route("room seller: empty form", room_seller(422), method="post", kwargs=ROOM),
     "room_save_as_template": Route("room seller", room_seller(), kwargs=ROOM),
     "template_detail": Route("template seller", template_seller(), kwargs=TEMPLATE),

@@ -95,6 +95,13 @@ def _(w):
     return lambda: rooms.room_update_details(by=by, business_goal="Zed")
 
 
+@case(rooms.room_set_buyer_logo, MOVES)
+def _(w):
+    # Removing it runs the same write as setting one, without a file to store.
+    by = _by(w)
+    return lambda: rooms.room_set_buyer_logo(by=by, logo=None)
+
+
 @case(rooms.room_set_stage, MOVES)
 def _(w):
     by = _by(w)

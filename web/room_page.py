@@ -49,6 +49,9 @@ def body_key(access: RoomAccess) -> tuple:
         timezone.localdate(),  # what is overdue, and how long until the target date
         access.room.owner.get_full_name(),
         settings.RESOURCE_MAX_BYTES,  # the upload form states the limit
+        # The header's branding: the organisation's logo and colour (loaded with the room).
+        access.room.organisation.logo.name,
+        access.room.organisation.brand_colour,
     )
 
 

@@ -278,6 +278,8 @@ if AWS_STORAGE_BUCKET_NAME:
 # Resources (rooms.uploads): the largest file accepted. Form fields stay small; a file over
 # 2.5 MB is spooled to a temporary file rather than held in memory.
 RESOURCE_MAX_BYTES = env_int("RESOURCE_MAX_BYTES", default=25 * 1024 * 1024)
+# Logos (accounts.branding): the largest image file accepted, before it is resized.
+LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from web.views import accounts as views
+from web.views import branding as branding_views
 from web.views import governance as governance_views
 from web.views import security as security_views
 
@@ -15,6 +16,12 @@ urlpatterns = [
         views.organisation_settings,
         name="organisation_settings",
     ),
+    path(
+        "orgs/<uuid:organisation_id>/settings/branding/",
+        branding_views.organisation_branding,
+        name="organisation_branding",
+    ),
+    path("brand/<str:name>", branding_views.brand_logo, name="brand_logo"),
     path(
         "orgs/<uuid:organisation_id>/members/<uuid:membership_id>/role/",
         views.member_set_role,

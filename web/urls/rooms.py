@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from web.views import branding as branding_views
 from web.views import imports as import_views
 from web.views import live as live_views
 from web.views import resources as resource_views
@@ -17,6 +18,9 @@ urlpatterns = [
     path("rooms/<uuid:room_id>/document/", views.room_document, name="room_document"),
     path("rooms/<uuid:room_id>/live/", live_views.room_live, name="room_live"),
     path("rooms/<uuid:room_id>/edit/", views.room_edit, name="room_edit"),
+    path(
+        "rooms/<uuid:room_id>/buyer-logo/", branding_views.room_buyer_logo, name="room_buyer_logo"
+    ),
     path("rooms/<uuid:room_id>/stage/", views.room_stage, name="room_stage"),
     path(
         "rooms/<uuid:room_id>/save-as-template/",

@@ -50,6 +50,7 @@ from rooms.forms import NewOwnersForm
 from rooms.offboarding import member_offboard, new_owner_choices, rooms_joined_by, rooms_owned_by
 from web.http import AuthedRequest
 from web.organisation import select_organisation
+from web.views.branding import branding_form_for
 
 logger = logging.getLogger("tandem")
 
@@ -116,7 +117,12 @@ def organisation_settings(request: AuthedRequest, organisation_id: UUID) -> Http
         messages.success(request, "The organisation's settings are saved.")
         return redirect("organisation_settings", organisation_id=organisation_id)
     status = 422 if form.errors else 200
-    context = {"form": form, "organisation": organisation, "membership": admin}
+    context = {
+        "form": form,
+        "branding_form": branding_form_for(organisation),
+        "organisation": organisation,
+        "membership": admin,
+    }
     return render(request, "accounts/organisation_settings.html", context, status=status)
 
 
