@@ -34,9 +34,9 @@ def test_a_worker_builds_the_export_and_the_emailed_link_downloads_it(
     client.force_login(world.owner)
     client.post(reverse("organisation_export_start", args=[world.org_a.public_id]))
     export = OrganisationExport.objects.get()
-    assert wait_for(
-        lambda: OrganisationExport.objects.get().status == ExportStatus.READY, 60
-    ), OrganisationExport.objects.get().error
+    assert wait_for(lambda: OrganisationExport.objects.get().status == ExportStatus.READY, 60), (
+        OrganisationExport.objects.get().error
+    )
     assert wait_for(lambda: any("export" in m.subject.lower() for m in mail.outbox), 30)
     status = reverse("organisation_export_status", args=[world.org_a.public_id, export.public_id])
     assert "Ready" in client.get(status).content.decode()

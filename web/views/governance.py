@@ -107,13 +107,12 @@ def organisation_export_start(request: AuthedRequest, organisation_id: UUID) -> 
     """Ask for an export of the whole organisation: a worker builds it and emails a link."""
     admin = get_membership_for_admin(request.user, organisation_id)
     with transaction.atomic():
-        export = export_request(organisation=admin.organisation, actor=request.user)
+        export_request(organisation=admin.organisation, actor=request.user)
     messages.success(
         request,
         f"The export has started. We will email {request.user.email} a link when it is ready.",
     )
-    url = redirect("organisation_data", organisation_id=organisation_id).url
-    return redirect(f"{url}#export-{export.public_id}")
+    return redirect("organisation_data", organisation_id=organisation_id)
 
 
 @require_GET
