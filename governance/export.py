@@ -42,6 +42,7 @@ from stakeholders.models import Stakeholder
 logger = logging.getLogger("tandem")
 
 EXPORT_MAKER = "organisation_export"
+STALE_AFTER = timedelta(hours=1)
 # Fields never exported, whatever the table: any whose name holds one of these.
 SECRET_WORDS = ("secret", "token", "password")
 
@@ -107,9 +108,12 @@ def _progress(export: OrganisationExport, done: int, total: int, step: str) -> N
 
 
 def export_request(*, organisation: Organisation, actor: User) -> OrganisationExport:
-    """Start an export (inside the request's transaction); one at a time per organisation."""
+    """Start an export (inside the request's transaction); one at a time per organisation
+    (one left unfinished for an hour, its worker gone, no longer counts)."""
     running = OrganisationExport.objects.filter(
-        organisation=organisation, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
+        organisation=organisation,
+        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING],
+        created_at__gte=timezone.now() - STALE_AFTER,
     ).first()
     if running is not None:
         return running
