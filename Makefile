@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint format install install-dev migrate clean bench lock
+.PHONY: run test lint format install install-dev migrate clean bench lock loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ bench: install
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/live.py
+
+# Two hundred buyers, twenty sellers, five managers and an API script on the production shape
+# (gunicorn, Celery, beat, PgBouncer, PostgreSQL, Redis), with Redis stopped and a worker killed
+# mid-run; then the books (bench/loadtest.py; LOADTEST_DURATION=30 for a short try).
+loadtest: install-dev
+	$(BIN)/python bench/loadtest.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -6,6 +6,30 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 
 from accounts.models import DateOrder, Role
+from accounts.services import user_set_name
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        help_text="Shown to buyers in rooms and emails instead of your email address.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give your name, as buyers will see it.")
+        return name
+
+
+class SignupForm(NameForm):
+    """allauth's sign-up asks for the name too (ACCOUNT_SIGNUP_FORM_CLASS): allauth adds the
+    email and password fields and calls ``signup`` once the person is saved."""
+
+    def signup(self, request, user) -> None:
+        user_set_name(user=user, name=self.cleaned_data["name"])
 
 
 class OrganisationForm(forms.Form):

@@ -125,6 +125,22 @@ def user_set_timezone(*, user: User, timezone_name: str) -> User:
     return user
 
 
+NAME_MAX_LENGTH = 150  # User.name's column
+
+
+@transaction.atomic
+def user_set_name(*, user: User, name: str) -> User:
+    """The name rooms, emails and the member list show instead of the email address."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Give your name, as buyers will see it."})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError({"name": "Keep your name under 150 characters."})
+    user.name = name
+    user.save(update_fields=["name"])
+    return user
+
+
 def _other_admins_exist(membership: Membership) -> bool:
     return (
         Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.ADMIN)

@@ -42,9 +42,16 @@ class Chart:
     zero_x: float = 0.0
 
 
-def weekly_bars(weeks: list) -> Chart:
-    """Buyer visits per week, oldest on the left."""
-    width, height, top, bottom, left = 1000, 210, 16, 28, 36
+def _ticks(peak: int) -> list[int]:
+    """Whole numbers from 0 to ``peak`` (a _nice_max), evenly spaced: 0 1 2, 0 5 10, 0 25 50."""
+    step = peak // 2 if peak % 2 == 0 else max(peak // 5, 1)
+    return list(range(0, peak + 1, step))
+
+
+def weekly_bars(weeks: list, *, width: int = 1000, height: int = 210) -> Chart:
+    """Buyer visits per week, oldest on the left. A phone gets a narrow one (``width`` about
+    its own), drawn 1:1 so that its labels keep their size."""
+    top, bottom, left = 16, 28, 36
     plot_h = height - top - bottom
     peak = _nice_max(max((w.visits for w in weeks), default=0))
     slot = (width - left) / max(len(weeks), 1)
@@ -62,7 +69,8 @@ def weekly_bars(weeks: list) -> Chart:
                 title=f"Week of {week.start:%-d %b}: {week.visits} buyer visits",
             )
         )
-    chart.ticks = [(top + plot_h - plot_h * f, str(round(peak * f))) for f in (0, 0.5, 1)]
+    # Each gridline is drawn at the value its label names.
+    chart.ticks = [(top + plot_h - plot_h * v / peak, str(v)) for v in _ticks(peak)]
     chart.label = "Buyer visits per week: " + ", ".join(
         f"{w.start:%-d %b} {w.visits}" for w in weeks
     )

@@ -43,6 +43,9 @@ class DashboardRow:
     room: Room
     health: RoomHealth
     engagement: Engagement
+    # Filled in by the page that shows the row (analytics knows no URL).
+    room_url: str = ""
+    analytics_url: str = ""
 
     @property
     def percent(self) -> int:
@@ -97,6 +100,9 @@ class Dashboard:
     weeks: list[Week]
     totals: dict[str, Any] = field(default_factory=dict)
     health_counts: dict[str, int] = field(default_factory=dict)
+    # The deals a manager acts on first, among those the filters chose: stalled, then at
+    # risk, most overdue work first.
+    attention: list[DashboardRow] = field(default_factory=list)
 
 
 def engagement_by_room(room_ids: list[int], today: date) -> dict[int, Engagement]:
@@ -162,6 +168,10 @@ def dashboard(
         counts[row.health.health.state] += 1
     if health in HEALTH_ORDER:
         rows = [row for row in rows if row.health.health.state == health]
+    attention = sorted(
+        (row for row in rows if row.health.health.state in (STALLED, AT_RISK)),
+        key=lambda r: (HEALTH_ORDER[r.health.health.state], -r.health.facts.overdue, r.room.pk),
+    )
     descending = sort.startswith("-")
     key = _sort_key(sort.lstrip("-")) or _sort_key("health")
     rows.sort(key=key, reverse=descending)
@@ -175,7 +185,7 @@ def dashboard(
         "tasks_total": sum(r.health.facts.total for r in rows),
     }
     weeks = engagement_weeks([row.room.pk for row in rows], today)
-    return Dashboard(rows, owners, weeks, totals, counts)
+    return Dashboard(rows, owners, weeks, totals, counts, attention)
 
 
 def engagement_weeks(room_ids: list[int], today: date, weeks: int = CHART_WEEKS) -> list[Week]:

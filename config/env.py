@@ -5,6 +5,7 @@ django-environ parses URLs well but forgives too much (``DEBUG=maybe`` reads as 
 start-up with an ``ImproperlyConfigured`` that names the variable and what was wrong.
 """
 
+import ipaddress
 import os
 from urllib.parse import urlsplit
 
@@ -103,3 +104,19 @@ def env_site_url(name: str, default: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
         raise _fail(name, raw, "an http(s):// origin with no path, e.g. https://tandem.example.com")
     return raw.rstrip("/")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name).lower() or default
+    if value not in choices:
+        raise _fail(name, value, "one of " + ", ".join(choices))
+    return value
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of addresses or networks (``10.0.0.0/8,::1``); empty: none."""
+    raw = env_str(name)
+    try:
+        return [ipaddress.ip_network(item.strip()) for item in raw.split(",") if item.strip()]
+    except ValueError:
+        raise _fail(name, raw, "comma-separated addresses or networks, e.g. 10.0.0.0/8") from None

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from outbox.models import Delivery, DeliveryStatus
@@ -135,11 +136,19 @@ def deliveries_due(model: type[Delivery]) -> list[int]:
     """What the sweep hands to workers: pending rows the broker never delivered, and failed
     attempts whose backoff is over, oldest first."""
     now = timezone.now()
+    # A row whose hand-over failed (delivery_handover_failed) is due at once, not after the grace.
     return list(
-        model._default_manager.filter(
-            status=DeliveryStatus.PENDING, created_at__lt=now - SWEEP_GRACE
-        )
+        model._default_manager.filter(status=DeliveryStatus.PENDING)
+        .filter(Q(created_at__lt=now - SWEEP_GRACE) | Q(next_attempt_at__isnull=False))
         .exclude(next_attempt_at__gt=now)
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
+
+
+def delivery_handover_failed(model: type[Delivery], pk: int) -> None:
+    """The broker refused the row's task (Redis down): the sweep's next run takes it, without
+    waiting out the grace it gives rows still on their way to a worker."""
+    model._default_manager.filter(
+        pk=pk, status=DeliveryStatus.PENDING, next_attempt_at__isnull=True
+    ).update(next_attempt_at=timezone.now())

@@ -61,8 +61,11 @@ def email_claim(email_id: int) -> OutboundEmail | str:
 
 
 def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
+    # The row's id travels with the email: a bounce, a mail log or make loadtest's books match
+    # what arrived to the row that sent it.
+    headers = {**email.headers, "X-Tandem-Delivery": str(email.public_id)}
     message = EmailMultiAlternatives(
-        subject=email.subject, body=email.body_text, to=[email.to], headers=email.headers
+        subject=email.subject, body=email.body_text, to=[email.to], headers=headers
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")

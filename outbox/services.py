@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from outbox.delivery import delivery_send_again
+from outbox.delivery import delivery_handover_failed, delivery_send_again
 from outbox.models import OutboundEmail
 from outbox.preferences import unsubscribe_headers, unsubscribe_url, wants
 from outbox.tasks import email_send
@@ -65,6 +65,7 @@ def email_dispatch(email_id: int, eta: datetime | None = None) -> None:
         email_send.apply_async(args=[email_id], eta=eta, retry=False)
     except Exception:  # the broker is unreachable: the row waits for outbox_sweep
         logger.warning("email %s left for the outbox sweep: broker unavailable", email_id)
+        delivery_handover_failed(OutboundEmail, email_id)
 
 
 def email_send_again(*, email: OutboundEmail) -> OutboundEmail:

@@ -223,10 +223,15 @@ def task_set_done(*, task: Task, done: bool, by: RoomAccess) -> Task:
     by.require_task_editor(task)
     if by.room.is_template:
         raise ValidationError("A template's tasks are not done or undone: use it for a room.")
+    # Lock the row and read the status as committed: two people ticking one task at once are
+    # served in turn, and the second finds it done already (one completion, one event).
+    version_claim(task, None)  # the edit form shows the status: a form opened before is stale
+    stored = Task.objects.values_list("status", "completed_at", "completed_by").get(pk=task.pk)
+    task.status, task.completed_at, task.completed_by_id = stored
     if done == task.is_done:
+        task.version -= 1  # nothing changes, so nothing moves on
         return task
     _set_status(task, Status.DONE if done else Status.TODO, by.user)
-    version_claim(task, None)  # the edit form shows the status: a form opened before is stale
     task.save(update_fields=["status", "completed_at", "completed_by", "updated_at", "version"])
     verb = "completed" if done else "reopened"
     kind = EventKind.TASK_COMPLETED if done else EventKind.TASK_REOPENED

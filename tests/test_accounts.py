@@ -17,7 +17,12 @@ GOOD_PASSWORD = "plan-together-2026"
 def sign_up(client, email="new.seller@example.com", password=GOOD_PASSWORD, password2=None):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": password, "password2": password2 or password},
+        {
+            "name": "New Seller",
+            "email": email,
+            "password1": password,
+            "password2": password2 or password,
+        },
     )
 
 
@@ -58,7 +63,7 @@ def test_a_verification_link_works_once(client):
     client.logout()
     again = client.get(link)
     assert again.status_code == 200
-    assert "expired or is invalid" in again.content.decode()
+    assert "has expired or was already used" in again.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -151,3 +156,35 @@ def test_the_allauth_pages_use_the_product_layout(client):
         html = client.get(reverse(name)).content.decode()
         assert 'class="topbar"' in html
         assert "css/tandem.css" in html
+
+
+def test_a_seller_names_themselves_on_the_profile_page_and_blank_is_refused(client):
+    user = UserFactory(name="")
+    client.force_login(user)
+    response = client.post(reverse("profile"), {"name": "   "})
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+    response = client.post(reverse("profile"), {"name": "  Sam   Seller "})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.name == "Sam Seller"
+    page = client.get(reverse("profile")).content.decode()
+    assert 'value="Sam Seller"' in page
+    menu = page.split('data-testid="account-menu"', 1)[1].split("</summary>", 1)[0]
+    assert "Sam Seller" in menu  # the account menu names them
+
+
+def test_sign_up_asks_for_the_name_and_keeps_it(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "name": "Nia Newcomer",
+            "email": "nia@seller.example",
+            "password1": "plum-harbour-lantern-42",
+            "password2": "plum-harbour-lantern-42",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="nia@seller.example").name == "Nia Newcomer"
+    page = client.get(reverse("account_signup")).content.decode()
+    assert "Signup" not in page and "Please contact us" not in page

@@ -19,10 +19,11 @@ from accounts.models import Membership
 from activity.models import Event
 from activity.recording import BEACON_SALT, beacon_token
 from activity.store import events_store
+from analytics.charts import weekly_bars
 from analytics.health import RoomFacts, forecast, health, room_health
 from analytics.models import DailyActivity
 from analytics.rollups import rollup_rebuild
-from analytics.selectors import dashboard, room_analytics
+from analytics.selectors import Week, dashboard, room_analytics
 from analytics.tasks import rollup_catch_up, rollup_recent_task
 from plans.models import Status
 from rooms.access import RoomAccess
@@ -382,7 +383,8 @@ class TestDashboard:
         store(world.room_a1, world.buyer, timezone.now())
         client.force_login(world.manager)
         page = client.get(reverse("dashboard")).content.decode()
-        assert page.count('<svg class="chart') == 2  # visits and health; no forecast yet
+        # visits (drawn wide, and narrow for a phone) and health; no forecast yet
+        assert page.count('<svg class="chart') == 3
         assert "No room has a forecast yet" in page
         assert 'aria-label="Buyer visits per week:' in page
         assert 'aria-label="Rooms by health: On track 2"' in page
@@ -571,3 +573,48 @@ class TestBeacon:
         for seq, seconds in [(0, "30"), (5, "20"), (3, "40"), (5, "10"), (6, "5")]:
             self.post(client, world.room_a1, token, seconds, seq=seq)
         assert self.counted() == 55  # 30 + 20 + 5: sequence 3 came after 5, and 5 again
+
+
+@pytest.mark.django_db
+def test_a_drain_sized_batch_stored_twice_is_stored_once_with_every_field(world):
+    """A thousand-event batch takes PostgreSQL's COPY path (activity.store._bulk_insert); stored
+    again (a drain that died before trimming) it inserts nothing."""
+    start = timezone.now() - timedelta(hours=2)
+    payloads = [
+        {
+            "public_id": str(uuid.uuid4()),
+            "created_at": (start + timedelta(minutes=i)).isoformat(),
+            "organisation_id": world.room_a1.organisation_id,
+            "room_id": world.room_a1.pk,
+            "actor_id": world.buyer.pk,
+            "actor_side": "buyer",
+            "stakeholder_id": None,
+            "kind": "task.viewed" if i % 2 else "room.viewed",
+            "summary": f"big batch {i}",
+            "data": {"target": f"task:{i}"} if i % 2 else {},
+        }
+        for i in range(150)
+    ]
+    assert events_store(payloads) == []
+    assert events_store(payloads) == []
+    stored = Event.objects.filter(summary__startswith="big batch")
+    assert stored.count() == 150
+    first, second = stored.order_by("created_at")[:2]
+    assert (first.kind, first.data, first.starts_visit) == ("room.viewed", {}, True)
+    assert (second.data, second.actor_id, second.starts_visit) == (
+        {"target": "task:1"},
+        world.buyer.pk,
+        False,
+    )
+
+
+def test_each_chart_gridline_is_drawn_at_the_value_its_label_names():
+    start = date(2026, 1, 5)
+    weeks = [Week(start + timedelta(weeks=i), visits=v) for i, v in enumerate([1, 4, 3])]
+    chart = weekly_bars(weeks)  # the top is 5: a label "2" must sit at 2, not at 2.5
+    top, plot_h = 16, chart.height - 16 - 28
+    for y, label in chart.ticks:
+        assert y == pytest.approx(top + plot_h - plot_h * int(label) / 5)
+    assert [label for _, label in chart.ticks] == ["0", "1", "2", "3", "4", "5"]
+    # A phone's chart is drawn at about its own width, so its 11 px labels stay 11 px.
+    assert weekly_bars(weeks, width=340).width == 340

@@ -629,6 +629,7 @@ class TestLinkAbuse:
         attacker.post(
             reverse("account_signup"),
             {
+                "name": "Cara",
                 "email": "cara@buyer-a1.example",
                 "password1": "attacker-pass-1",
                 "password2": "attacker-pass-1",

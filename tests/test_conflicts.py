@@ -9,6 +9,8 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Side
+from activity.kinds import EventKind
+from activity.models import Event
 from plans.models import Milestone, Task
 from plans.services import milestone_update, task_move, task_set_done, task_update
 from rooms.access import room_access_for
@@ -85,6 +87,19 @@ class TestServices:
         with pytest.raises(EditConflict):
             task_update(task=task, by=by, status="todo", expected_version=1)
         assert Task.objects.get(pk=task.pk).is_done
+
+    def test_two_ticks_from_one_stale_page_complete_the_task_once(self, by, task):
+        """Two people tick an open task at once (each page read it open): the second finds it
+        done, so it stays done, with one completion event (the load test found two)."""
+        stale = Task.objects.get(pk=task.pk)
+        task_set_done(task=task, done=not task.is_done, by=by)
+        task_set_done(task=stale, done=not stale.is_done, by=by)
+        saved = Task.objects.get(pk=task.pk)
+        assert (saved.is_done, saved.version) == (True, 2)
+        completed = Event.objects.filter(
+            kind=EventKind.TASK_COMPLETED, data__task=str(task.public_id)
+        )
+        assert completed.count() == 1
 
     def test_a_task_edit_keeps_a_move_made_since_it_was_opened(self, by, milestone, task):
         TaskFactory(milestone=milestone, title="Second")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
@@ -126,6 +127,11 @@ API_ENDPOINT = lambda ctx: {"endpoint_id": ctx["endpoint"]}  # noqa: E731
 ROUTES: dict[str, Route] = {
     "home": Route("public: landing page, or the person's rooms", home()),
     "healthz": Route("public: load balancer probe", public()),
+    # No worker runs beside this suite: with a broker configured its heartbeat is missing.
+    "readyz": Route("public: readiness probe", public(503 if settings.REDIS_URL else 200)),
+    "metrics": Route(
+        "public, off without METRICS_TOKEN or networks (tests/test_ops.py)", public(404)
+    ),
     # django-allauth
     "account_login": Route("public", public(signed_in=302)),
     "account_signup": Route("public", public(signed_in=302)),
@@ -349,6 +355,7 @@ ROUTES: dict[str, Route] = {
     "resource_move": Route("room seller", room_seller(302), method="post", kwargs=RESOURCE),
     # Personal API tokens
     "api_tokens": Route("signed in, buyers too", signed_in()),
+    "profile": Route("signed in, buyers too", signed_in()),
     "api_token_revoke": Route(
         "the token's owner only: it is the owner's, so 404 for everyone else",
         {**signed_in(404), "owner": 302},

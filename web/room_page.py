@@ -125,9 +125,23 @@ def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
     html = html.replace(YOUR_TASKS_SLOT, your_tasks_html(access), 1)
     if access.is_seller and not room.is_template:
         html = html.replace(INSIGHTS_SLOT, insights_html(access, key), 1)
-        feed = {"activity": activity_feed(access), "access": access}
-        html = html.replace(ACTIVITY_SLOT, render_to_string("analytics/activity.html", feed), 1)
+        html = html.replace(ACTIVITY_SLOT, activity_feed_html(access), 1)
     return personalise(request, html)
+
+
+def activity_feed_html(access: RoomAccess) -> str:
+    """The feed on a seller's room page: its one query every time, its rendering once per list
+    of events (the profile's largest per-request cost of the page). What an event shows never
+    changes but its actor's name, which is in the key."""
+    activity = activity_feed(access)
+    key = (
+        "activity",
+        access.room.public_id,
+        tuple((event.pk, event.actor.get_full_name() if event.actor else "") for event in activity),
+    )
+    return fragment(
+        "analytics/activity.html", key, lambda: {"activity": activity, "access": access}
+    )
 
 
 # What the cached body leaves to each request: a buyer's own tasks; a seller's live figures.

@@ -17,6 +17,18 @@ def ago(value: datetime | None) -> str:
     return f"{timesince(value, depth=1)} ago"
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@register.filter
+def day_month_year(value) -> str:
+    """“4 Jan 2027”, as ``|date:"j M Y"`` writes it, without its formatter: the dashboard writes
+    hundreds of dates and Django's date filter was a tenth of its time (profiled)."""
+    if not value:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
 @register.filter
 def duration(seconds: int) -> str:
     """45 s, 12 min, 3 h 20 min."""

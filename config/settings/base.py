@@ -8,9 +8,11 @@ from csp.constants import NONCE, SELF
 
 from config.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
+    env_networks,
     env_redis_url,
     env_site_url,
     env_str,
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "django_prometheus",
     "accounts",
     "outbox",
     "activity",
@@ -61,6 +64,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Counts every request and its latency for /metrics (first and last, to time them all).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The id every log line of the request carries, and the Celery tasks it queues (config.logs).
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +89,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Whoever must sign in with a second factor and has none sets one up before anything else.
     "web.two_factor.TwoFactorRequiredMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +118,13 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0)
+# Behind PgBouncer in transaction mode a connection's session is not ours from one transaction
+# to the next: no server-side cursors, no prepared statements (psycopg prepares a query run
+# five times, on a server connection the next transaction may not get).
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", default=False)
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")
@@ -155,6 +170,8 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The name is asked first (accounts.forms.SignupForm): buyers see it, not the email address.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -199,6 +216,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Django's admin at /admin/ (staff only; its sign-in has the site's lockout). Off: no admin URLs.
 ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=True)
 
+# Sessions are read from the cache (Redis) and written through to the database: a signed-in
+# page saves a query, and with the cache down they are read from the database as before.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from hx-headers, not from the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -318,6 +338,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders and digests go out from 08:00 local: every quarter hour catches every zone.
     "reminders-sweep": {"task": "notifications.tasks.reminders_sweep", "schedule": 900.0},
+    # /readyz reads when a worker last ran it (web.tasks).
+    "worker-heartbeat": {"task": "web.tasks.worker_heartbeat", "schedule": 15.0},
     "digest-sweep": {"task": "notifications.tasks.digest_sweep", "schedule": 900.0},
     "integrations-sweep": {"task": "integrations.tasks.integrations_sweep", "schedule": 60.0},
     "audit-purge": {
@@ -380,6 +402,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Deep links put a link inside each operation's expand button (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "rooms.models.Stage",
         "SideEnum": "accounts.models.Side",
@@ -419,10 +443,28 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-LOGGING = {
+# /metrics (web.views.ops): off unless a token (sent as "Authorization: Bearer <token>") or the
+# networks allowed to scrape it without one are set; a request from elsewhere gets 403.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS")
+
+# Every line carries the request id (config.logs); production writes them as JSON.
+LOG_FORMAT = env_choice("LOG_FORMAT", default="text", choices=("text", "json"))
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"tandem": {"level": "INFO"}},
 }

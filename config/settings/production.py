@@ -2,10 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_str
+from config.env import env_bool, env_choice, env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import DEBUG, DEVELOPMENT_SECRET_KEY, SECRET_KEY, SITE_URL
+from .base import DEBUG, DEVELOPMENT_SECRET_KEY, LOGGING, SECRET_KEY, SITE_URL
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off with config.settings.production.")
@@ -32,3 +32,21 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBa
 # Tandem is self-hosted, often on a subdomain of a domain it does not own, so preload stays
 # opt-in (SECURE_HSTS_PRELOAD=true) and the reminder is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# One JSON object a line, with the request id, for the log collector (LOG_FORMAT=text to read
+# them by eye).
+LOGGING["handlers"]["console"]["formatter"] = env_choice(
+    "LOG_FORMAT", default="json", choices=("json", "text")
+)
+
+# Errors, with their request and task, to Sentry when a DSN is given (nothing is sent without).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    # Imported only when configured: it hooks into Django, Celery and logging on import.
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,  # buyers' addresses and names stay here
+    )

@@ -29,26 +29,26 @@ def emailed_link(address: str, pattern: re.Pattern, live_server) -> str:
     return f"{live_server.url}{parts.path}"
 
 
-def fill_sign_up(page: Page, email: str) -> None:
+def fill_sign_up(page: Page, email: str, name: str = "Sam Seller") -> None:
+    page.get_by_label("Your name").fill(name)
     page.get_by_label(re.compile(r"^Email", re.IGNORECASE)).fill(email)
     page.get_by_label(re.compile(r"^Password:?$", re.IGNORECASE)).fill(NEW_PASSWORD)
     page.get_by_label(re.compile(r"^Password \(again\)", re.IGNORECASE)).fill(NEW_PASSWORD)
-    page.get_by_role("button", name=re.compile(r"sign up", re.IGNORECASE)).click()
+    page.get_by_role("button", name="Create account").click()
 
 
 def sign_up(page: Page, email: str) -> None:
     fill_sign_up(page, email)
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"verify your email", re.IGNORECASE)
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    expect(page.get_by_text("We have sent you an email with a link")).to_be_visible()
 
 
 def confirm_email(page: Page, email: str, live_server) -> None:
     page.goto(emailed_link(email, CONFIRM_LINK, live_server))
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"confirm email", re.IGNORECASE)
-    )
-    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    # In the product's words: no "... is an email address for user ...".
+    expect(page.get_by_role("main")).not_to_contain_text("for user")
+    page.get_by_role("button", name="Confirm my address").click()
 
 
 def test_seller_signs_up_verifies_creates_organisation_and_sees_first_room_prompt(
@@ -85,6 +85,8 @@ def test_seller_signs_up_verifies_creates_organisation_and_sees_first_room_promp
     page.screenshot(path=tmp_path / "new-room.png", full_page=True)
 
     user = User.objects.get(email=email)
+    assert user.name == "Sam Seller"  # asked at sign-up: buyers see it, not the address
+    expect(page.get_by_test_id("account-menu")).to_contain_text("Sam Seller")
     assert EmailAddress.objects.filter(user=user, email=email, verified=True).exists()
     membership = Membership.objects.get(user=user)
     assert membership.organisation.name == "Northwind Traders"

@@ -10,6 +10,8 @@ from web.views import stakeholders as stakeholder_views
 urlpatterns = [
     path("", room_views.home, name="home"),
     path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("", include("web.urls.accounts")),
     path("", include("web.urls.rooms")),

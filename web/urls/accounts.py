@@ -78,6 +78,7 @@ urlpatterns = [
         name="organisation_security",
     ),
     path("settings/two-factor/", security_views.two_factor_setup, name="two_factor_setup"),
+    path("settings/profile/", views.profile, name="profile"),
     path("settings/api-tokens/", views.api_tokens, name="api_tokens"),
     path(
         "settings/api-tokens/<uuid:token_id>/revoke/",

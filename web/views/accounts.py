@@ -27,6 +27,7 @@ from accounts.access import (
 from accounts.forms import (
     ApiTokenForm,
     InvitationForm,
+    NameForm,
     OrganisationForm,
     OrganisationSettingsForm,
     RoleForm,
@@ -43,6 +44,7 @@ from accounts.services import (
     organisation_create,
     organisation_settings_update,
     user_has_verified_email,
+    user_set_name,
 )
 from rooms.forms import NewOwnersForm
 from rooms.offboarding import member_offboard, new_owner_choices, rooms_joined_by, rooms_owned_by
@@ -298,6 +300,23 @@ def invitation_accept_mine(request: AuthedRequest, invitation_id: UUID) -> HttpR
 
 
 # API tokens ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: AuthedRequest) -> HttpResponse:
+    """A person's own name, shown in rooms and emails instead of their email address."""
+    user = cast(User, request.user)
+    form = NameForm(request.POST if request.method == "POST" else None, initial={"name": user.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_set_name(user=user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Your name is saved: rooms and emails show it now.")
+            return redirect("profile")
+    status = 422 if form.errors else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
 
 
 @never_cache

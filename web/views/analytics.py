@@ -5,6 +5,7 @@ from uuid import UUID
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from activity.recording import beacon_record
@@ -16,6 +17,7 @@ from web.http import AuthedRequest
 from web.organisation import require_membership, room_access, room_access_for_seller
 
 ROWS_PER_PAGE = 100
+ANY_ID = UUID(int=0)
 COLUMNS = [
     ("room", "Room"),
     ("owner", "Owner"),
@@ -50,6 +52,12 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
     ]
     # Totals and charts count every room chosen; the table shows them a hundred at a time.
     page = Paginator(board.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    # reverse() twice a row was a tenth of the page's time (profiled): resolve each URL once.
+    room_url = reverse("room_detail", args=[ANY_ID]).replace(str(ANY_ID), "{}")
+    analytics_url = reverse("room_analytics", args=[ANY_ID]).replace(str(ANY_ID), "{}")
+    for row in page.object_list:
+        row.room_url = room_url.format(row.room.public_id)
+        row.analytics_url = analytics_url.format(row.room.public_id)
     context = {
         "page": page,
         "columns": columns,
@@ -61,6 +69,7 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
         "stages": Stage.choices,
         "healths": list(HEALTH_LABELS.items()),
         "engagement_chart": charts.weekly_bars(board.weeks),
+        "engagement_chart_narrow": charts.weekly_bars(board.weeks, width=340, height=190),
         "health_chart": charts.health_bar(board.health_counts),
         "slip_chart": charts.slip_bars(board.rows),
     }

@@ -2,8 +2,10 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, Side, User
@@ -56,7 +58,7 @@ class Command(BaseCommand):
         assert organisation is not None  # noqa: S101 - DEMO_PEOPLE is not empty
         demo_link = self._seed_rooms(organisation)
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {organisation.name}"))
-        self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with:")
+        self.stdout.write(f"Sign in at {settings.SITE_URL}{reverse('account_login')} with:")
         for email, _name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {role.label:<8} {email:<28} password: {DEMO_PASSWORD}")
         if demo_link:
