@@ -62,6 +62,7 @@ def rollup_rebuild(start: date, end: date, room_ids: Iterable[int] | None = None
         created_at__gte=day_start(start) - VISIT_GAP,
         created_at__lt=day_start(end + timedelta(days=1)),
         actor__isnull=False,
+        room__isnull=False,  # an organisation's own events (the audit log's) are no room's
     )
     if rooms is not None:
         events = events.filter(room_id__in=rooms)

@@ -8,12 +8,17 @@ organisation's figures still add up. When the person is a buyer of no other orga
 account itself is anonymised (address, name, password, sessions, tokens). The audit log records
 that an erasure happened, in which organisation and by whom, never whom it erased.
 
+Apps above this layer (inbound, a face) reach their own rows through erasure_hook_register,
+called from their AppConfig.ready(): each hook is given the organisation, the address and
+the primary keys of the organisation's rooms, inside the erasure's transaction.
+
 Not erased: a copy another organisation holds (their rooms are their business), and the audit
 log, which never named a buyer.
 """
 
 import re
 import uuid
+from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
 from django.contrib.sessions.models import Session
@@ -24,14 +29,23 @@ from accounts.models import ApiToken, Membership, Organisation, Side, User
 from activity.kinds import EventKind
 from activity.models import Event
 from governance.audit import audit_record
+from integrations.models import CalendarFeed
 from notifications.models import Notice
 from outbox.models import EmailPreference, OutboundEmail
 from plans.models import Comment, Milestone, Task
-from rooms.models import Resource
+from rooms.models import Resource, Room
 from rooms.versioning import room_touch
 from stakeholders.models import AccessState, BuyerLink, Stakeholder
 
 FORMER = "a former stakeholder"
+
+# (organisation=, email=, room_ids=) -> None: what an app above this layer erases of its own.
+ErasureHook = Callable[..., object]
+_erasure_hooks: dict[str, ErasureHook] = {}
+
+
+def erasure_hook_register(name: str, hook: ErasureHook) -> None:
+    _erasure_hooks[name] = hook
 
 
 def _scrubber(needles: list[str]):
@@ -105,6 +119,7 @@ def person_erase(*, organisation: Organisation, email: str, actor: User) -> int:
         resource.delete()
     # Their links, reminders and the emails addressed to them.
     BuyerLink.objects.filter(stakeholder__in=people).delete()
+    CalendarFeed.objects.filter(stakeholder__in=people).delete()
     Notice.objects.filter(stakeholder__in=people).delete()
     OutboundEmail.objects.filter(**mine, to__iexact=email).delete()
     # Their name and address wherever the organisation wrote them.
@@ -134,9 +149,13 @@ def person_erase(*, organisation: Organisation, email: str, actor: User) -> int:
         # Another organisation's buyer too: the account is not this organisation's to erase.
         Comment.objects.filter(**mine, author_id__in=user_ids).update(author=None)
     else:
+        CalendarFeed.objects.filter(user_id__in=user_ids).delete()
         for user in users:
             _user_anonymise(user)
         EmailPreference.objects.filter(email__iexact=email).delete()
+    room_ids = set(Room.objects.filter(**mine).values_list("pk", flat=True))
+    for hook in _erasure_hooks.values():
+        hook(organisation=organisation, email=email, room_ids=room_ids)
     for room_id in rooms:
         room_touch(room_id)
     audit_record(

@@ -15,7 +15,9 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
+from accounts.models import Organisation
 from inbound.models import InboundMessage
 from inbound.parsing import message_id_of, message_parse
 from inbound.tasks import inbound_handle_task
@@ -62,3 +64,18 @@ def _dispatch(pk: int) -> None:
         inbound_handle_task.apply_async(args=[pk], retry=False)
     except Exception:  # the broker is down: the beat sweep picks it up
         logger.warning("inbound message %s left for the sweep: broker unavailable", pk)
+
+
+# --- Erasure ------------------------------------------------------------------------------------
+
+
+def inbound_erase(*, organisation: Organisation, email: str, room_ids: set[int]) -> int:
+    """governance.erasure's hook: the logged messages from an erased person's address, those
+    about the organisation's rooms and those about no room (which cannot be told apart), are
+    deleted with their raw text. Returns how many."""
+    deleted, _ = (
+        InboundMessage.objects.filter(sender__iexact=email)
+        .filter(Q(room_id_seen__in=room_ids) | Q(room_id_seen=None))
+        .delete()
+    )
+    return deleted

@@ -14,6 +14,9 @@ from activity.kinds import EventKind
 from activity.models import Event
 from governance.erasure import person_erase
 from governance.models import AuditEntry
+from inbound.models import InboundMessage
+from integrations.calendar import feed_create
+from integrations.models import CalendarFeed
 from plans.models import Comment
 from plans.services import comment_create, task_set_done
 from rooms.access import room_access_for
@@ -89,6 +92,19 @@ def a_buyers_history(world, django_capture_on_commit_callbacks):
     notes = f"Questions from {NAME} <{EMAIL}>\n".encode()
     resource_add_file(by=bea, upload=SimpleUploadedFile("Bea Buyer questions.txt", notes))
     resource_add_link(by=bea, url="https://bea.example/notes", title="Bea's notes")
+    # The newer apps' rows: her calendar feeds (integrations) and her replies by email, as
+    # logged (inbound, a face above governance: reached through its erasure hook).
+    feed_create(user=world.buyer, stakeholder=bea_in_a1)
+    feed_create(user=world.buyer)
+    raw = f"From: {NAME} <{EMAIL}>\r\nSubject: Re: Security review\r\n\r\nDone.\r\n"
+    for room_id in (world.room_a1.pk, None):
+        InboundMessage.objects.create(
+            message_id=f"<{room_id}@buyer-a1.example>",
+            via="smtp",
+            sender=EMAIL,
+            raw=raw.encode(),
+            room_id_seen=room_id,
+        )
 
 
 def test_an_erased_buyer_appears_nowhere_in_the_database_or_the_files(
@@ -105,6 +121,8 @@ def test_an_erased_buyer_appears_nowhere_in_the_database_or_the_files(
     assert everywhere_in_the_database(NAME, EMAIL) == []
     assert everywhere_in_the_files(media, NAME, EMAIL) == []
     assert not Resource.objects.filter(room=world.room_a1, created_by=world.buyer).exists()
+    assert not CalendarFeed.objects.filter(user=world.buyer).exists()
+    assert not InboundMessage.objects.exists()
     # What she did is kept, anonymous: the figures still add up.
     assert Event.objects.filter(room__organisation=world.org_a).count() == events_before
     ticked = Event.objects.get(kind=EventKind.TASK_COMPLETED)

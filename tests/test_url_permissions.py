@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
 from accounts.services import api_token_create
+from governance.models import OrganisationExport
 from integrations.models import WebhookEndpoint
 from plans.models import Comment
 from tests.factories import InvitationFactory, ResourceFactory
@@ -195,6 +196,19 @@ ROUTES: dict[str, Route] = {
     "audit_log": Route("org admin", admin_only(200), kwargs=ORG),
     "organisation_security": Route("org admin", admin_only(200), kwargs=ORG),
     "organisation_data": Route("org admin", admin_only(200), kwargs=ORG),
+    "organisation_export_start": Route(
+        "org admin: starts an export", admin_only(302), method="post", kwargs=ORG
+    ),
+    "organisation_export_status": Route(
+        "org admin",
+        admin_only(200),
+        kwargs=lambda ctx: {**ORG(ctx), "export_id": ctx["export"]},
+    ),
+    "organisation_export_download": Route(
+        "signed in: a made-up token is a 404 (tests/test_organisation_export.py: admins only)",
+        signed_in(404),
+        kwargs=lambda ctx: {"token": "made-up"},
+    ),
     "two_factor_setup": Route("signed in", signed_in(200)),
     "audit_export": Route("org admin", admin_only(200), kwargs=ORG),
     "email_send_again": Route(
@@ -554,6 +568,9 @@ def ctx(world) -> dict:
         ).public_id,
         "comment": Comment.objects.create(
             organisation=world.org_a, room=world.room_a1, author=world.owner, body="Hello"
+        ).public_id,
+        "export": OrganisationExport.objects.create(
+            organisation=world.org_a, requested_by=world.owner
         ).public_id,
     }
 

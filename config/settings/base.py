@@ -348,11 +348,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.audit_purge_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    "exports-purge": {
+        "task": "governance.tasks.exports_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 ORGANISATION_INVITATION_DAYS = env_int("ORGANISATION_INVITATION_DAYS", default=7)
 # How long the audit log keeps an entry (governance.audit.audit_purge, nightly).
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", default=730, minimum=1)
+# How long an organisation export's emailed link works (governance.export).
+ORGANISATION_EXPORT_DAYS = env_int("ORGANISATION_EXPORT_DAYS", default=7, minimum=1)
 
 # Webhooks and chat messages (integrations/): a receiver on a loopback, private, link-local or
 # cloud-metadata address is refused unless this is on (a laptop, the tests).

@@ -65,6 +65,21 @@ urlpatterns = [
         name="organisation_data",
     ),
     path(
+        "orgs/<uuid:organisation_id>/data/export/",
+        governance_views.organisation_export_start,
+        name="organisation_export_start",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/data/exports/<uuid:export_id>/",
+        governance_views.organisation_export_status,
+        name="organisation_export_status",
+    ),
+    path(
+        "exports/<str:token>/",
+        governance_views.organisation_export_download,
+        name="organisation_export_download",
+    ),
+    path(
         "orgs/<uuid:organisation_id>/security/",
         security_views.organisation_security,
         name="organisation_security",
