@@ -10,6 +10,7 @@ Buyers will reach a room through the same RoomAccess, as a stakeholder with ``au
 "buyer": the views already ask ``access.require_seller()`` where only sellers may act.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import cast
@@ -158,7 +159,13 @@ class RoomAccess:
         return resource
 
 
-def get_room_access(user: AnyUser, room_id: UUID, *, template: bool | None = None) -> RoomAccess:
+def get_room_access(
+    user: AnyUser,
+    room_id: UUID,
+    *,
+    template: bool | None = None,
+    memberships: Sequence[Membership] | None = None,
+) -> RoomAccess:
     """The person's access to a room or template (``template`` True/False narrows it: the room
     page shows no template and the template page no room); 404 if they have none. Pure: it
     reads, never writes (the browser switches organisation itself: web.organisation)."""
@@ -168,18 +175,29 @@ def get_room_access(user: AnyUser, room_id: UUID, *, template: bool | None = Non
     if template is not None:
         rooms = rooms.filter(is_template=template)
     room = get_object_or_404(rooms, public_id=room_id)
-    return room_access_for(cast(User, user), room)
+    return room_access_for(cast(User, user), room, memberships=memberships)
 
 
-def room_access_for(user: User, room: Room) -> RoomAccess:
+def room_access_for(
+    user: User, room: Room, *, memberships: Sequence[Membership] | None = None
+) -> RoomAccess:
     """The person's access to ``room`` by the rules above (404 if none): get_room_access's
     core, for code that acts for someone without a request (the demo seed, the benchmark,
-    tests), so that the services' rules apply to them too."""
-    membership = (
-        Membership.objects.select_related("organisation", "user")
-        .filter(organisation_id=room.organisation_id, user=user)
-        .first()
-    )
+    tests), so that the services' rules apply to them too. ``memberships``: every membership
+    of ``user``, when the caller has read them already (a page has, for its organisation
+    switcher), so that they are not read again."""
+    if memberships is None:
+        membership = (
+            Membership.objects.select_related("organisation", "user")
+            .filter(organisation_id=room.organisation_id, user=user)
+            .first()
+        )
+    else:
+        membership = next(
+            (m for m in memberships if m.organisation_id == room.organisation_id), None
+        )
+        if membership is not None:
+            membership.user = user
     if membership is not None:
         if not membership.sees_every_room and not (
             room.owner_id == user.pk or room.seller_team.filter(pk=user.pk).exists()

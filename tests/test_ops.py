@@ -216,3 +216,14 @@ def test_production_logs_json_and_reports_to_sentry_only_when_a_dsn_is_set():
     assert production({}) == "json False"
     assert production({"SENTRY_DSN": "https://key@sentry.example/1"}) == "json True"
     assert production({"LOG_FORMAT": "text"}) == "text False"
+
+
+def test_the_redis_cache_keeps_one_client_and_serves_without_redis():
+    """One redis.Redis per connection pool (config.cache), and a dead Redis is a cache miss."""
+    from config.cache import ResilientRedisCache
+
+    cache = ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+    client = cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is client
+    assert cache.get("anything", "computed instead") == "computed instead"
+    assert cache.get_or_set("page", lambda: "rendered") == "rendered"

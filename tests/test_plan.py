@@ -536,20 +536,20 @@ class TestRoomPage:
         # test_analytics.py covers the recording): here it is only collected.
         queued = []
         monkeypatch.setattr("activity.recording.event_queue", queued.append)
-        # The first view renders the page: user (the session is read from the cache), room
-        # (with owner and organisation: its content version is the cache key), the membership of its
-        # organisation; then the page's data: stakeholders, milestones, tasks (with owners),
-        # comment counts, discussion, resources (with who shared them); the health card
-        # (tasks, buyer activity, invitations) and the activity feed; the other memberships
-        # (the organisation switcher); the session is saved (savepoint, update, release: the
-        # organisation is now chosen).
+        # The first view renders the page: user (the session is read from the cache), the
+        # person's memberships (read once: the room's organisation and the switcher), room
+        # (with owner and organisation: its content version is the cache key); then the
+        # page's data: stakeholders, milestones, tasks (with owners), comment counts,
+        # discussion, resources (with who shared them); the health card (tasks, buyer
+        # activity, invitations) and the activity feed (which events, then the events); the
+        # session is saved (savepoint, update, release: the organisation is now chosen).
         with django_assert_num_queries(17):
             assert client.get(url("room_detail", room)).status_code == 200
         # Every later view finds the rendered body and the health card under the room's
-        # content version, already loaded with the room: user, room, membership, the
-        # activity feed (read every time, rendered once per list of events), the other
-        # memberships. The session comes from the cache (SESSION_ENGINE cached_db).
-        with django_assert_num_queries(5):
+        # content version, already loaded with the room: user, memberships, room, and which
+        # events the activity feed lists (read every time; the feed is rendered once per
+        # list). The session comes from the cache (SESSION_ENGINE cached_db).
+        with django_assert_num_queries(4):
             response = client.get(url("room_detail", room))
         assert response.status_code == 200
         assert [view["kind"] for view in queued] == ["room.viewed", "room.viewed"]
@@ -567,10 +567,10 @@ class TestRoomPage:
         client.force_login(world.buyer)
         assert client.get(url("room_detail", room)).status_code == 200
         # A later view finds the rendered body under the room's content version: user (the
-        # session is read from the cache), room, no membership (a buyer), their stakeholder
-        # row (the access check), their own tasks and their side's unclaimed ones (Your
-        # tasks: personal, never cached), the memberships of the organisation switcher (none).
-        with django_assert_num_queries(6):
+        # session is read from the cache), their memberships (none: a buyer), room, their
+        # stakeholder row (the access check), their own tasks and their side's unclaimed ones
+        # (Your tasks: personal, never cached).
+        with django_assert_num_queries(5):
             response = client.get(url("room_detail", room))
         assert response.status_code == 200
         assert 'id="your-tasks"' in response.content.decode()

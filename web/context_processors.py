@@ -1,9 +1,6 @@
-from collections.abc import Iterable
-
 from django.http import HttpRequest
 
-from accounts.models import Membership
-from web.organisation import get_current_membership
+from web.organisation import get_current_membership, other_memberships
 
 
 def organisation(request: HttpRequest) -> dict:
@@ -11,12 +8,5 @@ def organisation(request: HttpRequest) -> dict:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     current = get_current_membership(request)
-    others: Iterable[Membership] = []
-    if current is not None:
-        others = (
-            Membership.objects.filter(user_id=request.user.pk)
-            .exclude(pk=current.pk)
-            .select_related("organisation")
-            .order_by("organisation__name")
-        )
+    others = other_memberships(request) if current is not None else []
     return {"current_membership": current, "other_memberships": others}

@@ -7,7 +7,6 @@ The API has no such notion: every request names its objects.
 
 from uuid import UUID
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from accounts.models import Membership
@@ -15,10 +14,21 @@ from rooms.access import RoomAccess, get_room_access
 
 SESSION_KEY = "organisation_id"
 _CACHE_ATTR = "_tandem_current_membership"
+_LIST_ATTR = "_tandem_memberships"
 
 
-def _memberships(request: HttpRequest) -> QuerySet[Membership]:
-    return Membership.objects.filter(user_id=request.user.pk or 0).select_related("organisation")
+def memberships_of(request: HttpRequest) -> list[Membership]:
+    """Every membership of the signed-in person with its organisation, oldest first: read once
+    per request, for the current organisation, the switcher and the room access check alike."""
+    memberships: list[Membership] | None = getattr(request, _LIST_ATTR, None)
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(user_id=request.user.pk or 0)
+            .select_related("organisation")
+            .order_by("created_at", "pk")
+        )
+        setattr(request, _LIST_ATTR, memberships)
+    return memberships
 
 
 def get_current_membership(request: HttpRequest) -> Membership | None:
@@ -31,17 +41,21 @@ def get_current_membership(request: HttpRequest) -> Membership | None:
         return None
     if hasattr(request, _CACHE_ATTR):
         return getattr(request, _CACHE_ATTR)
-    memberships = _memberships(request)
+    memberships = memberships_of(request)
     chosen = request.session.get(SESSION_KEY)
-    membership = None
-    if chosen:
-        membership = memberships.filter(organisation__public_id=chosen).first()
-    if membership is None:
-        membership = memberships.order_by("created_at", "pk").first()
-        if membership is not None:
-            request.session[SESSION_KEY] = str(membership.organisation.public_id)
+    membership = next((m for m in memberships if str(m.organisation.public_id) == chosen), None)
+    if membership is None and memberships:
+        membership = memberships[0]
+        request.session[SESSION_KEY] = str(membership.organisation.public_id)
     setattr(request, _CACHE_ATTR, membership)
     return membership
+
+
+def other_memberships(request: HttpRequest) -> list[Membership]:
+    """The organisations the person may switch to, by name."""
+    current = get_current_membership(request)
+    others = [m for m in memberships_of(request) if current is None or m.pk != current.pk]
+    return sorted(others, key=lambda m: m.organisation.name)
 
 
 def select_organisation(request: HttpRequest, membership: Membership) -> None:
@@ -63,7 +77,9 @@ def require_membership(request: HttpRequest) -> Membership:
 def room_access(request: HttpRequest, room_id: UUID, *, template: bool | None = None) -> RoomAccess:
     """rooms.access.get_room_access for a page: a seller who follows a link into another of
     their organisations is switched to it."""
-    access = get_room_access(request.user, room_id, template=template)
+    access = get_room_access(
+        request.user, room_id, template=template, memberships=memberships_of(request)
+    )
     if access.membership is not None:
         select_organisation(request, access.membership)
     return access
