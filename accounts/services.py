@@ -20,7 +20,7 @@ from accounts.models import (
     User,
     validate_timezone,
 )
-from accounts.signals import invitation_issued, organisation_event
+from accounts.signals import invitation_issued, organisation_event, user_renamed
 from accounts.tokens import token_hash as hash_token
 from accounts.tokens import token_new
 
@@ -138,8 +138,10 @@ def user_set_name(*, user: User, name: str) -> User:
         raise ValidationError({"name": "Give your name, as buyers will see it."})
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError({"name": "Keep your name under 150 characters."})
-    user.name = name
-    user.save(update_fields=["name"])
+    if name != user.name:
+        user.name = name
+        user.save(update_fields=["name"])
+        user_renamed.send(sender=User, user=user)
     return user
 
 

@@ -16,3 +16,7 @@ invitation_issued = Signal()
 # words, without the actor: "changed ada@example.com's role from rep to manager") and ``data``
 # (a dict). The event log (activity) records it, as an event with no room.
 organisation_event = Signal()
+
+# A person's name changed: kwarg ``user``. Rooms show names on cached pages, so the rooms
+# layer gives the rooms that show theirs new versions (rooms.versioning).
+user_renamed = Signal()

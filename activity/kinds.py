@@ -67,6 +67,13 @@ VIEW_KINDS = (EventKind.ROOM_VIEWED, EventKind.TASK_VIEWED, EventKind.RESOURCE_O
 TIME_KIND = EventKind.ROOM_TIME
 # What the activity feed shows: every change, and a view only when it starts a visit.
 IN_FEED = ~models.Q(kind__in=(*VIEW_KINDS, TIME_KIND)) | models.Q(starts_visit=True)
+
+
+def in_feed(kind: str, starts_visit: bool) -> bool:
+    """IN_FEED, for an event in hand."""
+    return kind not in (*VIEW_KINDS, TIME_KIND) or starts_visit
+
+
 # What buyer alerts leave out: a file opened is news, reading is not.
 QUIET_KINDS = (EventKind.ROOM_VIEWED, EventKind.TASK_VIEWED, TIME_KIND)
 # A buyer's link opened: it leads to a view of the room, which is what counts; the event

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Membership, Side, User
@@ -333,25 +333,11 @@ def _opened_titles(
     return titles
 
 
-FEED_LENGTH = 15
-
-
-def _feed(access: RoomAccess, after: int = 0) -> QuerySet[Event]:
-    events = access.room.events.filter(IN_FEED)
-    return events.filter(pk__gt=after) if after else events
-
-
-def activity_feed(access: RoomAccess, after: int = 0, limit: int = FEED_LENGTH) -> list[Event]:
+def activity_feed(access: RoomAccess, after: int = 0, limit: int = 15) -> list[Event]:
     """The room's activity feed (sellers only): changes, and views that start a visit."""
     if not access.is_seller:
         return []
-    return list(_feed(access, after).select_related("actor")[:limit])
-
-
-def activity_feed_stamp(access: RoomAccess) -> tuple[tuple[int, str, str], ...]:
-    """What the rendered feed depends on, read without building its events: which events it
-    lists, and their actors' names (what an event shows never changes but who did it)."""
-    if not access.is_seller:
-        return ()
-    rows = _feed(access).values_list("pk", "actor__name", "actor__email")[:FEED_LENGTH]
-    return tuple(rows)
+    events = access.room.events.filter(IN_FEED)
+    if after:
+        events = events.filter(pk__gt=after)
+    return list(events.select_related("actor")[:limit])

@@ -123,6 +123,10 @@ class Room(models.Model):
     # Bumped by every write that changes what the room page shows, in the write's transaction
     # (rooms.versioning): the cached page is keyed on it.
     content_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Bumped whenever an event the activity feed lists is stored for the room, views that
+    # start a visit included, which change no content (rooms.versioning.feed_moved): the
+    # seller's cached feed is keyed on it.
+    feed_version = models.PositiveBigIntegerField(default=0, editable=False)
     # Moved on by every change to the details form's fields only: a save against an older one
     # is refused (rooms.conflicts says why it is not the content version).
     details_version = models.PositiveIntegerField(default=1, editable=False)

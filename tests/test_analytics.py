@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
+from accounts.services import user_set_name
 from activity.models import Event
 from activity.recording import BEACON_SALT, beacon_token
 from activity.store import events_store
@@ -27,6 +28,7 @@ from analytics.selectors import Week, dashboard, room_analytics
 from analytics.tasks import rollup_catch_up, rollup_recent_task
 from plans.models import Status
 from rooms.access import RoomAccess
+from rooms.models import Room
 from stakeholders.models import Stakeholder
 from tests.factories import MilestoneFactory, RoomFactory, StakeholderFactory, TaskFactory
 
@@ -490,6 +492,34 @@ class TestRecording:
         assert fresh.status_code == 200
         assert "Bea Buyer" in fresh.content.decode()
         assert 'hx-trigger="every 5s"' in fresh.content.decode()
+
+    def test_a_visit_stored_by_the_worker_shows_in_the_cached_feed_on_the_room_page(
+        self, client, world
+    ):
+        client.force_login(world.owner)
+        before = client.get(url("room_detail", world.room_a1)).content.decode()
+        assert "opened the room" not in before  # the page and its feed are now cached
+        # A buyer's view, drained from the buffer: it changes no content, only the feed.
+        store(world.room_a1, world.buyer, timezone.now(), summary="opened the room")
+        after = client.get(url("room_detail", world.room_a1)).content.decode()
+        assert "Bea Buyer</strong> opened the room" in after
+        # Reading on in the same visit is not news: the feed, and its version, stay put.
+        version = Room.objects.values_list("feed_version", flat=True).get(pk=world.room_a1.pk)
+        store(world.room_a1, world.buyer, timezone.now() + timedelta(minutes=1))
+        assert Event.objects.filter(actor=world.buyer, starts_visit=False).count() == 1
+        assert Room.objects.get(pk=world.room_a1.pk).feed_version == version
+
+    def test_a_new_name_shows_on_the_cached_room_page_and_feed(self, client, world):
+        store(world.room_a1, world.buyer, timezone.now(), summary="opened the room")
+        client.force_login(world.owner)
+        assert (
+            "Bea Buyer</strong> opened the room"
+            in client.get(url("room_detail", world.room_a1)).content.decode()
+        )
+        user_set_name(user=world.buyer, name="Beatrice Buyer")
+        html = client.get(url("room_detail", world.room_a1)).content.decode()
+        assert "Beatrice Buyer</strong> opened the room" in html
+        assert "Bea Buyer</strong> opened the room" not in html
 
     def test_seconds_on_the_page_are_not_in_the_feed(self, client, world):
         store(world.room_a1, world.buyer, timezone.now(), kind="room.time", seconds=40)

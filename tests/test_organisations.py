@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organisation, Role
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from web.fragments import CSRF_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,40 @@ class TestSwitching:
         client.post(reverse("organisation_switch", args=[world.org_a.public_id]))
         Membership.objects.filter(user=world.rep, organisation=world.org_a).delete()
         assert f'<p class="eyebrow">{other.name}</p>' in client.get("/").content.decode()
+
+
+class TestTopBar:
+    """The top bar is rendered once per person, organisation and page (web.templatetags.shell):
+    whatever it shows must still change when that does."""
+
+    def switcher(self, html: str) -> str:
+        return html.split('data-testid="org-switcher"', 1)[1].split("</details>", 1)[0]
+
+    def test_it_follows_the_page_the_name_and_the_organisations(self, client, world):
+        client.force_login(world.manager)
+        home = client.get(reverse("home")).content.decode()
+        assert re.search(r'href="/"\s+aria-current="page">Rooms<', home)
+        dashboard = client.get(reverse("dashboard")).content.decode()
+        assert 'aria-current="page">Dashboard<' in dashboard
+        assert 'aria-current="page">Rooms<' not in dashboard
+        assert "Switch organisation" not in self.switcher(dashboard)
+
+        world.manager.name = "Mona Renamed"
+        world.manager.save()
+        second = MembershipFactory(user=world.manager, role=Role.REP).organisation
+        html = client.get(reverse("dashboard")).content.decode()
+        assert "Mona Renamed" in html
+        assert second.name in self.switcher(html)
+        client.post(reverse("organisation_switch", args=[second.public_id]))
+        html = client.get(reverse("dashboard")).content.decode()
+        assert world.org_a.name in self.switcher(html).split("Switch organisation", 1)[1]
+
+    def test_its_forms_carry_the_persons_own_csrf_token(self, client, world):
+        client.force_login(world.owner)
+        html = client.get(reverse("home")).content.decode()
+        sign_out = html.split(f'action="{reverse("account_logout")}"', 1)[1][:200]
+        assert 'name="csrfmiddlewaretoken" value="' in sign_out
+        assert CSRF_PLACEHOLDER not in html
 
 
 class TestInvitations:

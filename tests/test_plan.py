@@ -541,15 +541,14 @@ class TestRoomPage:
         # (with owner and organisation: its content version is the cache key); then the
         # page's data: stakeholders, milestones, tasks (with owners), comment counts,
         # discussion, resources (with who shared them); the health card (tasks, buyer
-        # activity, invitations) and the activity feed (which events, then the events); the
-        # session is saved (savepoint, update, release: the organisation is now chosen).
-        with django_assert_num_queries(17):
+        # activity, invitations) and the activity feed; the session is saved (savepoint,
+        # update, release: the organisation is now chosen).
+        with django_assert_num_queries(16):
             assert client.get(url("room_detail", room)).status_code == 200
-        # Every later view finds the rendered body and the health card under the room's
-        # content version, already loaded with the room: user, memberships, room, and which
-        # events the activity feed lists (read every time; the feed is rendered once per
-        # list). The session comes from the cache (SESSION_ENGINE cached_db).
-        with django_assert_num_queries(4):
+        # Every later view finds the rendered body, the health card and the activity feed
+        # under the room's content and feed versions, loaded with the room: user,
+        # memberships, room. The session comes from the cache (SESSION_ENGINE cached_db).
+        with django_assert_num_queries(3):
             response = client.get(url("room_detail", room))
         assert response.status_code == 200
         assert [view["kind"] for view in queued] == ["room.viewed", "room.viewed"]

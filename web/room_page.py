@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django_htmx.http import reswap, retarget
 
 from analytics.health import room_health
-from analytics.selectors import activity_feed, activity_feed_stamp
+from analytics.selectors import activity_feed
 from plans.forms import CommentForm, MilestoneForm, TaskForm
 from plans.selectors import RoomPage, buyer_tasks, room_page
 from rooms.access import RoomAccess
@@ -133,10 +133,12 @@ def room_body_html(request: HttpRequest, access: RoomAccess) -> SafeString:
 
 
 def activity_feed_html(access: RoomAccess) -> str:
-    """The feed on a seller's room page: one light query every time for what it lists, its
-    events read and rendered once per list (the profile's largest per-request cost of the page
-    when it built fifteen events and their actors on every request)."""
-    key = ("activity", access.room.public_id, activity_feed_stamp(access))
+    """The feed on a seller's room page, rendered once per state of the feed: the room's
+    content version moves with every change it lists and its feed version with every visit
+    and every name shown (rooms.versioning), both loaded with the room. Building fifteen
+    events and their actors on every request was the page's largest cost in a profile."""
+    room = access.room
+    key = ("activity", room.public_id, room.content_version, room.feed_version)
     return fragment(
         "analytics/activity.html",
         key,
