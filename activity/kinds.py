@@ -39,6 +39,9 @@ class EventKind(models.TextChoices):
     RESOURCE_MOVED = "resource.moved", "File or link moved"
     RESOURCE_OPENED = "resource.opened", "File or link opened"
     ROOM_OWNER_CHANGED = "room.owner_changed", "Room handed to a new owner"
+    # Recorded by analytics (analytics.health_changes) when a room's computed health moves
+    # between on track, at risk and stalled: no actor, data {"from", "state", "reason"}.
+    ROOM_HEALTH_CHANGED = "room.health_changed", "Health changed"
     # Organisation events: no room.
     MEMBER_JOINED = "member.joined", "Member joined"
     MEMBER_ROLE_CHANGED = "member.role_changed", "Member's role changed"

@@ -47,3 +47,21 @@ class DailyActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in room {self.room_id} on {self.day}"
+
+
+class RoomHealthState(models.Model):
+    """A room's last known health (analytics.health computes it when read): what the sweep and
+    the checks after each change compare with, so that a change is recorded as a
+    ``room.health_changed`` event once (analytics.health_changes).
+
+    Written only there, by a conditional update under the row's lock: two checks at once
+    announce one change. A room's first computation is stored, not announced.
+    """
+
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    state = models.CharField(max_length=12)  # analytics.health: on_track, at_risk, stalled, closed
+    reason = models.CharField(max_length=300)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"room {self.room_id}: {self.state}"

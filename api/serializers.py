@@ -470,10 +470,11 @@ class FigureProgressSerializer(Out):
     overdue = serializers.IntegerField(help_text="Open tasks past their due date.")
 
 
+HEALTH_STATES = ["on_track", "at_risk", "stalled", "closed"]  # analytics.health
+
+
 class FigureHealthSerializer(Out):
-    state = serializers.ChoiceField(
-        choices=["on_track", "at_risk", "stalled", "closed"], help_text="The room's health."
-    )
+    state = serializers.ChoiceField(choices=HEALTH_STATES, help_text="The room's health.")
     reason = serializers.CharField(help_text="Why, in words.")
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from activity.models import Event
 from api.serializers import (
+    HEALTH_STATES,
     CommentSerializer,
     Out,
     ResourceSerializer,
@@ -43,6 +44,22 @@ def _room(event: Event) -> dict[str, Any] | None:
     return dict(RoomSerializer(room, context={"seller_organisations": {room.organisation_id}}).data)
 
 
+def _room_health(event: Event) -> dict[str, Any] | None:
+    """The room, with the change of health the event recorded (analytics.health_changes): as it
+    was decided, not as it is when the delivery is written."""
+    room = _room(event)
+    if room is None:
+        return None
+    change = event.data
+    health = {
+        "state": change.get("state", ""),
+        "reason": change.get("reason", ""),
+        "from": change.get("from", ""),
+        "changed_at": event.created_at.isoformat(),
+    }
+    return {**room, "health": health}
+
+
 def _in_room(model: Any, serializer: type[serializers.Serializer], key: str, *related: str):
     def maker(event: Event) -> dict[str, Any] | None:
         public_id = event.data.get(key)
@@ -63,6 +80,7 @@ def _in_room(model: Any, serializer: type[serializers.Serializer], key: str, *re
 
 def register() -> None:
     payload_maker_register("room", _room)
+    payload_maker_register("room_health", _room_health)
     payload_maker_register("task", _in_room(Task, TaskSerializer, "task", "milestone", "owner"))
     payload_maker_register(
         "comment", _in_room(Comment, CommentSerializer, "comment", "author", "task")
@@ -99,6 +117,27 @@ def _with_room(serializer: type[serializers.Serializer]) -> serializers.Serializ
     return combined(help_text="The object, as the REST API shows it to a seller.")
 
 
+# "from" is a Python keyword: the field is named in the class's namespace.
+_HealthChange = type(
+    "RoomHealthChangeSerializer",
+    (Out,),
+    {
+        "__doc__": "A change of a room's health (the rules: the dashboard's health).",
+        "state": serializers.ChoiceField(choices=HEALTH_STATES, help_text="The health now."),
+        "reason": serializers.CharField(help_text="Why, in words."),
+        "from": serializers.ChoiceField(choices=HEALTH_STATES, help_text="The health before."),
+        "changed_at": serializers.DateTimeField(help_text="When the change was noticed."),
+    },
+)
+
+
+class RoomHealthChangedSerializer(RoomSerializer):
+    health = _HealthChange(help_text="The change of health.")
+
+    class Meta(RoomSerializer.Meta):
+        fields = [*RoomSerializer.Meta.fields, "health"]
+
+
 class _TestData(Out):
     endpoint = serializers.UUIDField(help_text="The endpoint the test was sent to.")
     message = serializers.CharField(help_text="A greeting.")
@@ -108,13 +147,17 @@ class _TestData(Out):
 def envelopes() -> dict[str, type[serializers.Serializer]]:
     objects = {
         "room": lambda: RoomSerializer(help_text="The room, as the REST API shows it."),
+        "room_health": lambda: RoomHealthChangedSerializer(
+            help_text="The room, as the REST API shows it, and the change of its health."
+        ),
         "task": lambda: _with_room(TaskSerializer),
         "comment": lambda: _with_room(CommentSerializer),
         "stakeholder": lambda: _with_room(StakeholderSerializer),
         "resource": lambda: _with_room(ResourceSerializer),
     }
     made = {
-        name: _envelope(f"{name.title()}WebhookEvent", make()) for name, make in objects.items()
+        name: _envelope(f"{name.title().replace('_', '')}WebhookEvent", make())
+        for name, make in objects.items()
     }
     result = {kind.value: made[OBJECT_OF[kind]] for kind in OBJECT_OF}
     result[WebhookEvent.TEST] = _envelope("TestWebhookEvent", _TestData(help_text="A greeting."))
@@ -150,4 +193,5 @@ WEBHOOK_STAKEHOLDER_INVITED = _webhook(WebhookEvent.STAKEHOLDER_INVITED)
 WEBHOOK_STAKEHOLDER_REVOKED = _webhook(WebhookEvent.STAKEHOLDER_REVOKED)
 WEBHOOK_BUYER_FIRST_VISIT = _webhook(WebhookEvent.BUYER_FIRST_VISIT)
 WEBHOOK_RESOURCE_SHARED = _webhook(WebhookEvent.RESOURCE_SHARED)
+WEBHOOK_ROOM_HEALTH_CHANGED = _webhook(WebhookEvent.ROOM_HEALTH_CHANGED)
 WEBHOOK_WEBHOOK_TEST = _webhook(WebhookEvent.TEST)

@@ -1,4 +1,5 @@
-"""Buyer activity in Slack and Microsoft Teams, through their incoming-webhook URLs.
+"""Buyer activity, and a deal turning at risk, in Slack and Microsoft Teams, through their
+incoming-webhook URLs.
 
 Batched like the alert emails: the first buyer action in a quiet channel schedules a message a
 minute later (a burst of clicks lands in one message), and no channel hears from a room more
@@ -9,6 +10,7 @@ guard.
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,18 +28,20 @@ from activity.subscriptions import Recorded
 from integrations.models import ChatChannel, ChatKind, ChatMessage
 from integrations.net import RefusedAddress, post_json, url_check
 from outbox.delivery import delivery_claim, delivery_mark_failed, delivery_mark_sent
+from rooms.models import Room
 
 logger = logging.getLogger("tandem")
 
 CHAT_GATHER = timedelta(minutes=1)
 CHAT_INTERVAL = timedelta(minutes=10)
-# What a seller wants to hear in chat: a buyer arriving, ticking, commenting, sharing.
+# What a seller wants to hear in chat: a buyer arriving, ticking, commenting, sharing; a room
+# turning at risk (analytics.health_changes records it).
 CHAT_KINDS = (
     EventKind.BUYER_FIRST_VISIT,
     EventKind.TASK_COMPLETED,
     EventKind.COMMENT_CREATED,
     EventKind.RESOURCE_ADDED,
-    "room.health_changed",
+    EventKind.ROOM_HEALTH_CHANGED,  # news when a room turns at risk (_is_news)
 )
 MAX_LINES = 15
 
@@ -72,7 +76,8 @@ def channel_delete(*, channel: ChatChannel) -> None:
 def _is_news(event: Event) -> bool:
     if event.room_id is None or event.is_internal or event.kind not in CHAT_KINDS:
         return False
-    if event.kind == "room.health_changed":
+    if event.kind == EventKind.ROOM_HEALTH_CHANGED:
+        # analytics.health's AT_RISK: a sibling layer, named by its value.
         return event.data.get("state") == "at_risk"
     return event.actor_side == Side.BUYER
 
@@ -172,38 +177,73 @@ def _dispatch_message(message_id: int) -> None:
         logger.warning("chat message %s left for the sweep: broker unavailable", message_id)
 
 
-def _lines(events: list[Event]) -> list[tuple[str, str, str]]:
-    """(room, who, what) per event, newest last; at most MAX_LINES, the rest counted."""
+@dataclass(frozen=True)
+class Line:
+    """One event of a message: a buyer's action, or a room turning at risk."""
+
+    company: str
+    url: str
+    who: str = ""
+    what: str = ""
+    at_risk: str = ""  # the reason, for a room turning at risk
+
+
+def _lines(events: list[Event]) -> list[Line]:
+    """A line per event, newest last; at most MAX_LINES, the rest counted."""
+    lines = []
     # Only room events are news (_is_news): every event here has its room.
-    return [
-        (
-            event.room.buyer_company if event.room else "",
-            event.actor.get_full_name() if event.actor else "Tandem",
-            event.summary,
-        )
-        for event in events[-MAX_LINES:]
-    ]
+    for event in events[-MAX_LINES:]:
+        company = event.room.buyer_company if event.room else ""
+        url = _room_url(event.room) if event.room else settings.SITE_URL
+        if event.kind == EventKind.ROOM_HEALTH_CHANGED:
+            lines.append(Line(company, url, at_risk=str(event.data.get("reason", ""))))
+        else:
+            who = event.actor.get_full_name() if event.actor else "Tandem"
+            lines.append(Line(company, url, who=who, what=event.summary))
+    return lines
+
+
+def _room_url(room: Room) -> str:
+    return settings.SITE_URL + f"/rooms/{room.public_id}/"
+
+
+def _plural(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
+
+
+def _heading(events: list[Event], rooms: dict[int | None, Room]) -> str:
+    risks = sum(1 for event in events if event.kind == EventKind.ROOM_HEALTH_CHANGED)
+    actions = len(events) - risks
+    where = next(iter(rooms.values())).buyer_company if len(rooms) == 1 else f"{len(rooms)} rooms"
+    if risks == 1 and not actions:
+        return f"{where} turned at risk"
+    parts = [_plural(actions, "buyer action")] if actions else []
+    parts += [_plural(risks, "deal") + " at risk"] if risks else []
+    return " and ".join(parts) + f" in {where}"
 
 
 def message_body(kind: str, events: list[Event]) -> dict[str, Any]:
-    """The message in the platform's own format (Slack: Block Kit; Teams: an Adaptive Card)."""
+    """The message in the platform's own format (Slack: Block Kit; Teams: an Adaptive Card).
+    A room turning at risk reads "<room> turned at risk: <reason>", the room a link."""
     rooms = {event.room_id: event.room for event in events if event.room is not None}
-    room = next(iter(rooms.values()))
-    url = settings.SITE_URL + f"/rooms/{room.public_id}/"
-    heading = f"{len(events)} buyer action{'s' if len(events) != 1 else ''} in " + (
-        room.buyer_company if len(rooms) == 1 else f"{len(rooms)} rooms"
-    )
+    url = _room_url(next(iter(rooms.values())))
+    heading = _heading(events, rooms)
     lines = _lines(events)
     more = len(events) - len(lines)
     if kind == ChatKind.SLACK:
-        text = "\n".join(f"• *{who}* {what} ({company})" for company, who, what in lines)
+        text = "\n".join(
+            f"• <{line.url}|{_slack(line.company)}> turned at risk: {_slack(line.at_risk)}"
+            if line.at_risk
+            else f"• *{_slack(line.who)}* {_slack(line.what)} ({_slack(line.company)})"
+            for line in lines
+        )
         if more:
             text += f"\n…and {more} more"
         return {
             "text": heading,
             "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack(heading)}*"}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": _slack(text)}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": text}},
                 {
                     "type": "actions",
                     "elements": [
@@ -213,9 +253,29 @@ def message_body(kind: str, events: list[Event]) -> dict[str, Any]:
                 },
             ],
         }  # fmt: skip
-    facts = [{"title": who, "value": f"{what} ({company})"} for company, who, what in lines]
+    risks = [
+        {
+            "type": "TextBlock",
+            "text": f"[{_markdown_label(line.company)}]({line.url}) turned at risk: {line.at_risk}",
+            "color": "Attention",
+            "wrap": True,
+        }
+        for line in lines
+        if line.at_risk
+    ]
+    facts = [
+        {"title": line.who, "value": f"{line.what} ({line.company})"}
+        for line in lines
+        if not line.at_risk
+    ]
     if more:
         facts.append({"title": "…", "value": f"and {more} more"})
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": heading, "weight": "Bolder", "wrap": True}
+    ]
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
+    body += risks
     return {
         "type": "message",
         "attachments": [
@@ -225,15 +285,17 @@ def message_body(kind: str, events: list[Event]) -> dict[str, Any]:
                     "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                     "type": "AdaptiveCard",
                     "version": "1.4",
-                    "body": [
-                        {"type": "TextBlock", "text": heading, "weight": "Bolder", "wrap": True},
-                        {"type": "FactSet", "facts": facts},
-                    ],
+                    "body": body,
                     "actions": [{"type": "Action.OpenUrl", "title": "Open the room", "url": url}],
                 },
             }
         ],
     }
+
+
+def _markdown_label(text: str) -> str:
+    """A link's label in a card's markdown: brackets would end it early."""
+    return text.replace("[", "(").replace("]", ")")
 
 
 def _slack(text: str) -> str:

@@ -26,7 +26,7 @@ class WebhookEvent(models.TextChoices):
     STAKEHOLDER_REVOKED = "stakeholder.revoked", "A buyer's access was revoked"
     BUYER_FIRST_VISIT = "buyer.first_visit", "A buyer opened the room for the first time"
     RESOURCE_SHARED = "resource.shared", "A file or link was shared"
-    ROOM_HEALTH_CHANGED = "room.health_changed", "A room's health changed"
+    ROOM_HEALTH_CHANGED = "room.health_changed", "A room turned on track, at risk or stalled"
     TEST = "webhook.test", "A test event sent from the settings"
 
 
@@ -34,7 +34,7 @@ class WebhookEvent(models.TextChoices):
 OBJECT_OF = {
     WebhookEvent.ROOM_CREATED: "room",
     WebhookEvent.ROOM_STAGE_CHANGED: "room",
-    WebhookEvent.ROOM_HEALTH_CHANGED: "room",
+    WebhookEvent.ROOM_HEALTH_CHANGED: "room_health",
     WebhookEvent.TASK_COMPLETED: "task",
     WebhookEvent.TASK_REOPENED: "task",
     WebhookEvent.TASK_DUE_DATE_CHANGED: "task",
@@ -46,11 +46,8 @@ OBJECT_OF = {
     WebhookEvent.RESOURCE_SHARED: "resource",
 }
 
-# What endpoints can subscribe to. The test event is sent on demand only; a room's health is
-# computed when read (analytics.health) and no event records its change yet, so
-# ``room.health_changed`` waits for one (its payload and mapping are ready below).
-PENDING = (WebhookEvent.TEST, WebhookEvent.ROOM_HEALTH_CHANGED)
-SUBSCRIBABLE = [choice for choice in WebhookEvent if choice not in PENDING]
+# What endpoints can subscribe to: every type but the test event, which is sent on demand.
+SUBSCRIBABLE = [choice for choice in WebhookEvent if choice != WebhookEvent.TEST]
 
 _SAME = {
     EventKind.ROOM_CREATED: WebhookEvent.ROOM_CREATED,
@@ -63,6 +60,8 @@ _SAME = {
     EventKind.STAKEHOLDER_REVOKED: WebhookEvent.STAKEHOLDER_REVOKED,
     EventKind.BUYER_FIRST_VISIT: WebhookEvent.BUYER_FIRST_VISIT,
     EventKind.RESOURCE_ADDED: WebhookEvent.RESOURCE_SHARED,
+    # Recorded by analytics.health_changes when a room moves between on track, at risk, stalled.
+    EventKind.ROOM_HEALTH_CHANGED: WebhookEvent.ROOM_HEALTH_CHANGED,
 }
 
 
@@ -70,8 +69,6 @@ def webhook_type(event: Event) -> WebhookEvent | None:
     """The webhook type of a recorded room event, or None for one webhooks do not carry."""
     if event.kind == EventKind.TASK_UPDATED and event.data.get("due_date_changed"):
         return WebhookEvent.TASK_DUE_DATE_CHANGED
-    if event.kind == "room.health_changed":
-        return WebhookEvent.ROOM_HEALTH_CHANGED
     return _SAME.get(EventKind(event.kind)) if event.kind in EventKind.values else None
 
 

@@ -4,6 +4,8 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from analytics.health import HEALTH_LABELS
+
 register = template.Library()
 
 
@@ -38,3 +40,15 @@ def duration(seconds: int) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+@register.filter
+def health_label(state: str) -> str:
+    """“At risk” for ``at_risk``: a state stored in an event's data, in words."""
+    return HEALTH_LABELS.get(state, state)
+
+
+@register.filter
+def without_full_stop(text: str) -> str:
+    """A sentence put in brackets: “(2 buyer tasks overdue)”, not “(… overdue.)”."""
+    return text[:-1] if text.endswith(".") else text

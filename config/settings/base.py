@@ -338,6 +338,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.rollup_catch_up",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Health moves with the clock too (a task falls overdue at midnight, buyers fall silent);
+    # the changes people make are checked at once (analytics.health_changes).
+    "analytics-health-sweep": {"task": "analytics.tasks.health_sweep_task", "schedule": 900.0},
     # Reminders and digests go out from 08:00 local: every quarter hour catches every zone.
     "reminders-sweep": {"task": "notifications.tasks.reminders_sweep", "schedule": 900.0},
     # /readyz reads when a worker last ran it (web.tasks).
@@ -408,6 +411,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "rooms.models.Stage",
+        # A room's health (the dashboard's figures, a webhook's change of health).
+        "HealthStateEnum": "api.serializers.HEALTH_STATES",
         "SideEnum": "accounts.models.Side",
         "TaskStatusEnum": "plans.models.Status",
         "BuyingRoleEnum": "stakeholders.models.BuyingRole",
@@ -432,6 +437,7 @@ SPECTACULAR_SETTINGS = {
             "STAKEHOLDER_REVOKED",
             "BUYER_FIRST_VISIT",
             "RESOURCE_SHARED",
+            "ROOM_HEALTH_CHANGED",
             "WEBHOOK_TEST",
         )
     ],  # fmt: skip
