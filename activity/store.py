@@ -249,17 +249,32 @@ def _view_times(parsed: list[tuple[dict, datetime]]) -> dict[tuple[int, int], li
     if not views:
         return found
     pairs = {(p["room_id"], p["actor_id"]) for p, _ in views}
-    rows = Event.objects.filter(
+    first = min(at for _, at in views)
+    stored = Event.objects.filter(
         room_id__in={room for room, _ in pairs},
         actor_id__in={actor for _, actor in pairs},
         kind__in=VIEW_KINDS,
-        created_at__gte=min(at for _, at in views) - VISIT_GAP,
-        created_at__lte=max(at for _, at in views),
-    ).values_list("room_id", "actor_id", "created_at", "public_id")
-    # The batch's own events (stored before, by a drain that died) are left out here rather
+    )
+    # Before the batch, only each person's last view can be the one before any of theirs in
+    # it: one row per person, not every view of the last half hour (a busy room's thousands).
+    last_before = (
+        stored.filter(created_at__gte=first - VISIT_GAP, created_at__lt=first)
+        .order_by()
+        .values("room_id", "actor_id")
+        .annotate(last=models.Max("created_at"))
+        .values_list("room_id", "actor_id", "last")
+    )
+    for room_id, actor_id, at in last_before:
+        if (room_id, actor_id) in pairs:
+            found[(room_id, actor_id)].append(at)
+    # Views stored within the batch's span (arriving out of order) are each needed. The
+    # batch's own events (stored before, by a drain that died) are left out here rather
     # than in the query: a thousand keys quoted into it cost more than reading them.
+    during = stored.filter(
+        created_at__gte=first, created_at__lte=max(at for _, at in views)
+    ).values_list("room_id", "actor_id", "created_at", "public_id")
     batch = {str(p["public_id"]) for p, _ in views}
-    for room_id, actor_id, at, public_id in rows:
+    for room_id, actor_id, at, public_id in during:
         if (room_id, actor_id) in pairs and str(public_id) not in batch:
             found[(room_id, actor_id)].append(at)
     for times in found.values():

@@ -69,7 +69,9 @@ def webhook_type(event: Event) -> WebhookEvent | None:
     """The webhook type of a recorded room event, or None for one webhooks do not carry."""
     if event.kind == EventKind.TASK_UPDATED and event.data.get("due_date_changed"):
         return WebhookEvent.TASK_DUE_DATE_CHANGED
-    return _SAME.get(EventKind(event.kind)) if event.kind in EventKind.values else None
+    # A plain lookup: EventKind members are strings. (``EventKind.values`` builds a new list on
+    # every call: asked once per stored view, it was a quarter of a worker's drain.)
+    return _SAME.get(event.kind)  # type: ignore[call-overload]
 
 
 # object name -> (the event -> the object as the API shows it, or None when it is gone)

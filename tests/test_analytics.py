@@ -204,6 +204,25 @@ class TestVisitsAndRollups:
         assert (rows[date(2026, 11, 19)].views, rows[date(2026, 11, 19)].visits) == (4, 1)
         assert rows[date(2026, 11, 19)].opened == {"task:x": 1}
 
+    def test_a_batch_is_judged_against_the_last_view_before_it_and_late_ones_within_it(self, world):
+        room, bea = world.room_a1, world.buyer
+        at = NOW - timedelta(hours=5)
+        for minutes in (-50, -40, -10):  # stored by earlier drains
+            store(room, bea, at + timedelta(minutes=minutes))
+        batch = [
+            payload_for(room, bea, at + timedelta(minutes=-35)),  # late: 5 min after -40
+            payload_for(room, bea, at),  # 10 min after the stored -10
+            payload_for(room, bea, at + timedelta(minutes=45)),  # 45 min later: a new visit
+            payload_for(world.room_a2, world.other_buyer, at),  # nobody's view before it
+        ]
+        assert events_store(batch) == []
+        starts = dict(
+            Event.objects.filter(public_id__in=[p["public_id"] for p in batch]).values_list(
+                "public_id", "starts_visit"
+            )
+        )
+        assert [starts[uuid.UUID(p["public_id"])] for p in batch] == [False, False, True, True]
+
     def test_seconds_actions_and_sides_are_counted_apart(self, world):
         room = world.room_a1
         at = NOW - timedelta(hours=3)
