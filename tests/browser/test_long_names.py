@@ -72,6 +72,17 @@ def test_sixty_characters_without_a_space_never_push_a_phone_page_sideways(
         wide = page.evaluate(WIDEST)
         assert page.evaluate(FITS), f"{path} is {width[0]} px wide at {width[1]}: {wide}"
 
+    # The seller's call to write why wraps inside its card (which hides what overflows: its
+    # button was once cut off at the screen's edge, though the page did not widen).
+    page.goto(live_server.url + pages["room"])
+    why = page.locator("#value")
+    button = why.get_by_role("link", name="Write the value summary and success criteria")
+    card, inside = why.bounding_box(), button.bounding_box()
+    assert card and inside and inside["x"] + inside["width"] <= card["x"] + card["width"], (
+        card,
+        inside,
+    )
+
     # Every section of the main navigation is on screen: none hides past the edge.
     members = page.get_by_role("navigation", name="Main").get_by_role("link", name="Members")
     box = members.bounding_box()
