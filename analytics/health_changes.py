@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -76,6 +77,13 @@ MOVES_HEALTH = frozenset(
 # rollups; those are rebuilt every 30 seconds (analytics.rollups), so the check waits for them.
 MOVES_HEALTH_LATER = frozenset({EventKind.BUYER_FIRST_VISIT})
 ROLLUP_LAG = timedelta(seconds=45)
+# A room's changes in a burst (a buyer ticking five tasks, a plan imported) are checked once:
+# the first schedules a check this much later and marks the room in the cache; the others find
+# the mark and leave it to that check, which clears the mark before it reads. The mark outlives
+# a check delayed by a busy queue (then a later change schedules another; the sweep covers a
+# check that was lost).
+CHECK_DELAY = timedelta(seconds=5)
+CHECK_MARK_SECONDS = 120
 
 
 def _live_rooms():
@@ -182,14 +190,25 @@ def health_on_recorded(recorded: Recorded) -> None:
         _dispatch(sorted(later_ids - now_ids), ROLLUP_LAG.total_seconds())
 
 
+def _mark(room_id: int) -> str:
+    return f"health-check:{room_id}"
+
+
 @shared_task(name="analytics.tasks.health_check_task", ignore_result=True)
 def health_check_task(room_ids: list[int]) -> int:
+    cache.delete_many([_mark(pk) for pk in room_ids])  # a change from now on schedules anew
     return health_check(room_ids=room_ids)
 
 
 def _dispatch(room_ids: list[int], countdown: float) -> None:
+    # With the cache down, add() answers False: nothing is scheduled, and the sweep notices.
+    room_ids = [pk for pk in room_ids if cache.add(_mark(pk), 1, CHECK_MARK_SECONDS)]
+    if not room_ids:
+        return
+    countdown = max(countdown, CHECK_DELAY.total_seconds())
     try:
         health_check_task.apply_async(args=[room_ids], countdown=countdown, retry=False)
     except Exception:  # the broker is unreachable (or, run here, the check failed): the next
         # sweep notices the change; the change that caused it is committed and stays.
         logger.warning("health check of rooms %s left for the sweep", room_ids, exc_info=True)
+        cache.delete_many([_mark(pk) for pk in room_ids])

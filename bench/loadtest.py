@@ -241,10 +241,37 @@ def log(name: str):
 # The run ----------------------------------------------------------------------------------
 
 
+class Supervised(threading.Thread):
+    """A process kept running the way docker-compose's ``restart: unless-stopped`` keeps the
+    worker in production: when it exits on its own it is started again, and that is logged
+    (and printed with the faults). Celery's main process can exit when the broker goes away
+    under it (kombu closing a channel whose connection is gone: "Unrecoverable error"); what
+    it had taken is redelivered, so the books still balance."""
+
+    def __init__(self, name: str, start) -> None:
+        super().__init__(daemon=True)
+        self.what, self.start_process = name, start
+        self.process: subprocess.Popen = start()
+        self.log: list[str] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(1):
+            code = self.process.poll()
+            if code is not None and not self.stopping.is_set():
+                self.log.append(f"the {self.what} exited (code {code}) and was started again")
+                say(f"the {self.what} exited (code {code}); starting it again")
+                self.process = self.start_process()
+
+    def stop(self) -> subprocess.Popen:
+        self.stopping.set()
+        return self.process
+
+
 class Faults(threading.Thread):
     """Once in the measured part: Redis stopped for 10 s, a worker process SIGKILLed."""
 
-    def __init__(self, started: float, worker: subprocess.Popen, redis_holder: list) -> None:
+    def __init__(self, started: float, worker: Supervised, redis_holder: list) -> None:
         super().__init__(daemon=True)
         self.started, self.worker, self.redis_holder = started, worker, redis_holder
         self.log: list[str] = []
@@ -274,7 +301,7 @@ class Faults(threading.Thread):
         if not self.at(WARMUP + DURATION * 0.55):
             return
         children = subprocess.run(
-            ["pgrep", "-P", str(self.worker.pid)], capture_output=True, text=True
+            ["pgrep", "-P", str(self.worker.process.pid)], capture_output=True, text=True
         ).stdout.split()
         if children:
             victim = int(children[0])
@@ -532,6 +559,7 @@ def main() -> None:
     VAR.mkdir(parents=True)
     (VAR / "prometheus").mkdir()
     processes: list[subprocess.Popen] = []
+    supervised: list[Supervised] = []
     redis_holder = [redis_start()]
     sink = MailSink()
     try:
@@ -570,25 +598,29 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         processes.append(gunicorn)
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-c",
-                "2",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env=ENV,
-            stdout=log("worker.log"),
-            stderr=subprocess.STDOUT,
+        worker = Supervised(
+            "Celery worker",
+            lambda: subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-c",
+                    "2",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=ENV,
+                stdout=log("worker.log"),
+                stderr=subprocess.STDOUT,
+            ),
         )
-        processes.append(worker)
+        worker.start()
+        supervised.append(worker)
         processes.append(
             subprocess.Popen(
                 [
@@ -636,7 +668,10 @@ def main() -> None:
         fails = failures()
         lines = books(conn, ledger, sink, fails)
         balanced = all(ok for _, ok, _ in lines)
+        restarts = [line for process in supervised for line in process.log]
         print(f"\nfaults: {'; '.join(faults.log) or 'none (the run was too short)'}")
+        if restarts:
+            print(f"restarted as compose would: {'; '.join(restarts)}")
         print(f"drained {drained:.0f} s after the crowd stopped (aim 30): {left}")
         for error in fails:
             print(
@@ -675,6 +710,7 @@ def main() -> None:
             raise SystemExit("loadtest: the books do not balance")
     finally:
         # The web and the workers first, PgBouncer last: a request still in flight is answered.
+        processes[1:1] = [process.stop() for process in supervised]
         for process in reversed(processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

@@ -236,6 +236,32 @@ def test_only_changes_that_move_health_are_checked(world):
     assert checks.call_count == 0
 
 
+def test_a_burst_of_changes_in_a_room_is_checked_once_and_a_later_one_again(world):
+    """A buyer ticking five tasks schedules one check (the load test's worker queue filled with
+    one check per tick); once that check has begun, the next change schedules another."""
+    ticks = [
+        Event.objects.create(
+            organisation=world.org_a, room=world.room_a1, kind=EventKind.TASK_COMPLETED
+        )
+        for _ in range(5)
+    ]
+    other_room = Event.objects.create(
+        organisation=world.org_a, room=world.room_a2, kind=EventKind.TASK_COMPLETED
+    )
+    with mock.patch.object(health_changes.health_check_task, "apply_async") as scheduled:
+        for tick in ticks:
+            health_on_recorded(Recorded(events=[tick]))
+        health_on_recorded(Recorded(events=[other_room]))
+        assert [call.kwargs["args"] for call in scheduled.call_args_list] == [
+            [[world.room_a1.pk]],
+            [[world.room_a2.pk]],
+        ]
+        assert scheduled.call_args_list[0].kwargs["countdown"] == 5
+        health_changes.health_check_task([world.room_a1.pk])  # the worker runs the first
+        health_on_recorded(Recorded(events=[ticks[0]]))
+        assert scheduled.call_count == 3
+
+
 # Webhooks and chat ----------------------------------------------------------------------------
 
 
