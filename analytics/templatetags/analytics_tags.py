@@ -39,7 +39,7 @@ def one_decimal(value: float) -> str:
     its localisation machinery: the dashboard's charts write about 270 and floatformat was a
     third of their time (profiled). Compared with floatformat in tests/test_analytics.py."""
     rounded = Decimal(repr(float(value))).quantize(TENTH, ROUND_HALF_UP)
-    return f"{abs(rounded) if not rounded else rounded:f}"
+    return f"{rounded or abs(rounded):f}"  # never "-0.0"
 
 
 @register.filter
