@@ -80,9 +80,10 @@ def dashboard_view(request: AuthedRequest) -> HttpResponse:
 
 
 def _cells(row: DashboardRow) -> dict[str, object]:
-    """What one table row prints, as flat values: the template's lookups through the row, its
-    health and its room, its conditions and its date filters, were two thirds of the page's
-    rendering over 100 rows (profiled). The words are the ones the template wrote before."""
+    """What one table row prints, as flat strings: the template's lookups through the row, its
+    health and its room, its conditions, its date filters and its localising of numbers were
+    two thirds of the page's rendering over 100 rows (profiled). The words are the ones the
+    template wrote before (tests/test_dashboard_figures.py compares them)."""
     room, facts, plan, verdict = row.room, row.health.facts, row.health.forecast, row.health.health
     late = plan.slip_days is not None and plan.slip_days > 0
     if plan.complete:
@@ -102,9 +103,9 @@ def _cells(row: DashboardRow) -> dict[str, object]:
         "owner": room.owner.get_full_name(),
         "stage": room.stage,
         "stage_label": room.get_stage_display(),
-        "done": facts.done,
-        "total": facts.total or 1,
-        "percent": row.percent,
+        "done": str(facts.done),
+        "total": str(facts.total or 1),
+        "percent": str(row.percent),
         "health": verdict.state,
         "health_label": verdict.label,
         "reason": verdict.reason,
@@ -112,14 +113,15 @@ def _cells(row: DashboardRow) -> dict[str, object]:
         "slip": slip,
         "slip_class": "due--overdue" if late and not plan.complete else "muted",
         "target": day_month_year(room.target_date),
-        "visits_7": row.engagement.visits_7,
-        "visits_30": row.engagement.visits_30,
-        "visitors_30": row.engagement.visitors_30,
+        "visits_7": str(row.engagement.visits_7),
+        "visits_30": str(row.engagement.visits_30),
+        "visitors_30": str(row.engagement.visitors_30),
         # As |date:"c" and |date:"j M Y, H:i" wrote them, in the current time zone.
         "last_iso": local.isoformat() if local else "",
         "last_title": (f"{day_month_year(local)}, {local:%H:%M}" if local else ""),
         "last_ago": ago(last),
-        "overdue": facts.overdue,
+        "overdue": str(facts.overdue),
+        "any_overdue": facts.overdue > 0,
     }
 
 
