@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Side
@@ -107,7 +107,6 @@ def forecast(facts: RoomFacts, today: date) -> Forecast:
 def health(facts: RoomFacts, plan: Forecast, now: datetime) -> Health:
     if facts.stage != Stage.ACTIVE:
         return Health(CLOSED, f"The room is {Stage(facts.stage).label.lower()}.")
-    today = timezone.localdate(now)
     last = facts.last_buyer_activity
     if last is not None and now - last >= timedelta(days=STALLED_DAYS):
         days = (now - last).days
@@ -129,6 +128,7 @@ def health(facts: RoomFacts, plan: Forecast, now: datetime) -> Health:
     if last is None and invited is None:
         return Health(ON_TRACK, "No buyer invited yet.")
     if last is None:
+        today = timezone.localdate(now)
         return Health(ON_TRACK, f"Invited {_days((today - timezone.localdate(invited)).days)} ago.")
     if plan.date is None:
         return Health(ON_TRACK, "Buyers active; not enough completed tasks for a forecast.")
@@ -136,11 +136,19 @@ def health(facts: RoomFacts, plan: Forecast, now: datetime) -> Health:
 
 
 def room_facts(rooms: Iterable[Room], now: datetime | None = None) -> dict[int, RoomFacts]:
-    """The facts of many rooms in three queries, whatever their number."""
+    """The facts of many rooms in three queries, whatever their number.
+
+    Given a queryset, the queries filter on it as a subquery: a list of hundreds of ids in
+    each cost more to build and send than some of the queries took (profiled).
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    rooms = list(rooms)
-    ids = [room.pk for room in rooms]
+    ids: list[int] | QuerySet = []
+    if isinstance(rooms, QuerySet):
+        ids = rooms.order_by().values("pk")
+    rooms = list(rooms)  # an evaluated queryset reads its cache
+    if not isinstance(ids, QuerySet):
+        ids = [room.pk for room in rooms]
     window_start = now - timedelta(days=WINDOW_DAYS)
     open_ = ~Q(status=Status.DONE)
     tasks = {
@@ -174,6 +182,7 @@ def room_facts(rooms: Iterable[Room], now: datetime | None = None) -> dict[int, 
         .values_list("room_id", "first")
     )
     facts = {}
+    zone = timezone.get_current_timezone()  # once, not a lookup of the active zone a room
     for room in rooms:
         row = tasks.get(room.pk, {})
         last_completed = row.get("last_completed")
@@ -184,7 +193,7 @@ def room_facts(rooms: Iterable[Room], now: datetime | None = None) -> dict[int, 
             total=row.get("total", 0),
             done=row.get("done", 0),
             completed_in_window=row.get("completed_in_window", 0),
-            last_completed=timezone.localdate(last_completed) if last_completed else None,
+            last_completed=last_completed.astimezone(zone).date() if last_completed else None,
             overdue=row.get("overdue", 0),
             overdue_buyer=row.get("overdue_buyer", 0),
             last_buyer_activity=last_buyer.get(room.pk),

@@ -15,6 +15,9 @@ for some rooms (or all); a beat task every 30 seconds rebuilds the rooms and day
 events in the last minutes (incrementally: a burst of views costs one rebuild), a nightly one
 the last three days whatever happened, and without a broker each event's day is rebuilt at
 once. A lost beat costs minutes, never a count.
+
+Each rebuild also rebuilds, in the same transaction, the weekly sums of the weeks its days
+fall in (``WeeklyActivity``, summed from the daily rows), one rollup write at a time.
 """
 
 from collections import defaultdict
@@ -23,15 +26,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncWeek
 
 from activity.kinds import LINK_KINDS, TIME_KIND, VIEW_KINDS, VISIT_GAP
 from activity.kinds import starts_visit as visit_starts
 from activity.models import Event
 from activity.subscriptions import Recorded
-from analytics.models import DailyActivity
+from analytics.models import DailyActivity, WeeklyActivity
 from stakeholders.models import Stakeholder
 
 
@@ -129,6 +133,7 @@ def rollup_rebuild(start: date, end: date, room_ids: Iterable[int] | None = None
     if rooms is not None:
         stale = stale.filter(room_id__in=rooms)
     with transaction.atomic():
+        _lock_writes()
         stale.delete()
         # An upsert: a rebuild of the same days committing meanwhile is not an error.
         DailyActivity.objects.bulk_create(
@@ -147,7 +152,59 @@ def rollup_rebuild(start: date, end: date, room_ids: Iterable[int] | None = None
                 "last_at",
             ],
         )
+        _weeks_rebuild(start, end, rooms)
     return len(objects)
+
+
+# Any 64-bit number of our own: the key of the lock every rollup write takes (PostgreSQL).
+ROLLUP_LOCK = 0x7461_6E64_656D_0001
+
+
+def _lock_writes() -> None:
+    """One rollup write at a time, until its transaction ends.
+
+    A week's row sums days that other rebuilds may be rewriting: two rebuilds of two days of a
+    week, each summing the week before seeing the other's commit, would leave a sum without
+    one of them. Taken before the week is summed, the lock makes each rebuild sum every rebuild
+    committed before it (each statement reads what was committed when it began). SQLite takes
+    one writer at a time whatever we do.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks_rebuild(start: date, end: date, rooms: list[int] | None) -> None:
+    """Rebuild the weekly sums of the weeks holding ``start`` to ``end`` from the daily rows."""
+    first, last = monday(start), monday(end)
+    days = DailyActivity.objects.filter(day__gte=first, day__lt=last + timedelta(weeks=1))
+    stale = WeeklyActivity.objects.filter(week__gte=first, week__lte=last)
+    if rooms is not None:
+        days = days.filter(room_id__in=rooms)
+        stale = stale.filter(room_id__in=rooms)
+    sums = (
+        days.annotate(week=TruncWeek("day"))
+        .values("organisation_id", "room_id", "side", "week")
+        .order_by()
+        .annotate(visits_sum=Sum("visits"), views_sum=Sum("views"))
+    )
+    weeks = [
+        WeeklyActivity(
+            organisation_id=row["organisation_id"],
+            room_id=row["room_id"],
+            side=row["side"],
+            week=row["week"],
+            visits=row["visits_sum"],
+            views=row["views_sum"],
+        )
+        for row in sums
+    ]
+    stale.delete()
+    WeeklyActivity.objects.bulk_create(weeks, batch_size=2000)
 
 
 def _fill_stakeholders(tallies: dict[tuple[int, int, date], Tally]) -> None:

@@ -106,7 +106,8 @@ if not Room.objects.filter(organisation=org).exists():
         cursor.execute("ANALYZE")
     rollup_rebuild(today - datetime.timedelta(days=91), today)
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE analytics_dailyactivity")  # autovacuum's job, done now
+        for table in ("analytics_dailyactivity", "analytics_weeklyactivity"):
+            cursor.execute(f"VACUUM ANALYZE {{table}}")  # autovacuum's job, done now
 assert Event.objects.filter(organisation=org).count() >= {EVENTS}
 assert Room.objects.filter(organisation=org).count() == {ROOMS}
 client = Client()
@@ -314,8 +315,9 @@ def purge(env: dict) -> None:
 
 def report(figures: dict) -> None:
     print(
-        f"dashboard, {ROOMS} rooms and {EVENTS:,} events: p50 {figures['dashboard_p50_ms']:.1f} ms"
-        f" (aim under 300), {figures['dashboard_queries_500_rooms']} queries for every room,"
+        f"dashboard, {ROOMS} rooms and {EVENTS:,} events: p50 {figures['dashboard_p50_ms']:.1f} ms,"
+        f" p99 {figures['dashboard_p99_ms']:.1f} ms (aim: p99 under 300),"
+        f" {figures['dashboard_queries_500_rooms']} queries for every room,"
         f" {figures['dashboard_queries_one_owner']} for one owner's"
     )
     print(

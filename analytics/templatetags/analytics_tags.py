@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
@@ -29,6 +30,18 @@ def day_month_year(value) -> str:
     if not value:
         return ""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+TENTH = Decimal("0.1")
+
+
+@register.filter
+def one_decimal(value: float) -> str:
+    """A chart coordinate as ``|floatformat:1`` writes it in English (12.5, 0.0, -3.2), without
+    its localisation machinery: the dashboard's charts write about 270 and floatformat was a
+    third of their time (profiled). Compared with floatformat in tests/test_analytics.py."""
+    rounded = Decimal(repr(float(value))).quantize(TENTH, ROUND_HALF_UP)
+    return f"{rounded or abs(rounded):f}"  # never "-0.0"
 
 
 @register.filter

@@ -98,7 +98,10 @@ ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, letting go of each page's context once rendered (config.templates); named
+        # "django" as Django's is, which template_partials looks for to add its loader.
+        "BACKEND": "config.templates.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
