@@ -46,6 +46,7 @@ from analytics.health import (
 )
 from analytics.models import RoomHealthState
 from rooms.models import Room, Stage
+from rooms.versioning import feed_touch
 
 logger = logging.getLogger("tandem")
 
@@ -170,6 +171,7 @@ def _change(room_id: int, now: datetime) -> int:
         summary=health_change_summary(previous, fresh),
         data={"from": previous, "state": fresh.state, "reason": fresh.reason},
     )
+    feed_touch(room.pk)  # the sellers' cached feed lists it; the room's content is unchanged
     return 1
 
 

@@ -21,11 +21,21 @@ def room_touch(room_id: int) -> None:
     Room.objects.filter(pk=room_id).update(content_version=F("content_version") + 1)
 
 
+def feed_touch(room_id: int) -> None:
+    """An event the feed lists was recorded for the room without changing its content (a
+    health change): a new feed version. A change of content needs none: the feed's key holds
+    the content version too."""
+    Room.objects.filter(pk=room_id).update(feed_version=F("feed_version") + 1)
+
+
 def feed_moved(recorded: Recorded) -> None:
-    """A subscription (rooms.apps), in the storing transaction: the rooms whose activity feed
-    lists one of these events get a new feed version. The rooms are locked in order of their
-    keys, so two workers storing batches of the same rooms wait for each other, never
-    deadlock."""
+    """A subscription (rooms.subscriptions), in the storing transaction: the rooms whose feed
+    lists one of these events from the view buffer (a visit starting, a link opened: no
+    content changed) get a new feed version. A domain service's events need none: they move
+    the content version (``event_record``). The rooms are locked in order of their keys, so two
+    workers storing batches of the same rooms wait for each other, never deadlock."""
+    if not recorded.buffered:
+        return
     ids = {
         event.room_id
         for event in recorded.events

@@ -22,6 +22,15 @@ from tests.factories import MembershipFactory
 QUEUE = f"tandem-test-{uuid.uuid4().hex[:8]}"
 
 
+def _forget_routes() -> None:
+    """Celery keeps the queues and the default queue it first computed (cached properties of
+    app.amqp): anything that read them earlier in the run (/metrics lists the queues' lengths)
+    would send every task to the old default queue, which no worker of ours consumes. The
+    whole suite failed this way while each worker test passed alone."""
+    for cached in ("queues", "default_queue", "router"):
+        app.amqp.__dict__.pop(cached, None)
+
+
 @pytest.fixture
 def real_worker():
     """A worker thread consuming a queue of its own on the Redis of REDIS_URL."""
@@ -29,11 +38,13 @@ def real_worker():
     previous = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager = False
     app.conf.task_default_queue = QUEUE
+    _forget_routes()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             yield
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = previous
+        _forget_routes()
 
 
 def wait_for(predicate, seconds: float = 20.0) -> bool:
