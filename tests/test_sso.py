@@ -3,7 +3,9 @@ django-oauth-toolkit in its own process (tests/oidc_provider). Discovery, the co
 userinfo are real HTTP from Tandem to it; the person's side (the provider's sign-in page) is
 played with ``requests``, Tandem's with Django's test client."""
 
+import re
 import uuid
+from html import escape, unescape
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -53,13 +55,14 @@ def through_provider(client, provider, email: str, *, as_email: str = "", passwo
     """Type ``email`` on Tandem's sign-in page, sign in at the provider as ``as_email`` (the
     same person unless told), and come back: Tandem's answer to the provider's redirect."""
     start = client.post(reverse("account_login"), {"step": "email", "login": email})
-    assert start.status_code == 302, start.content.decode()
-    assert start["Location"].startswith(f"{provider.issuer}/authorize/")
-    query = parse_qs(urlsplit(start["Location"]).query)
+    assert start.status_code == 200, start.content.decode()
+    authorize = provider_url(start)
+    assert authorize.startswith(f"{provider.issuer}/authorize/")
+    query = parse_qs(urlsplit(authorize).query)
     assert query["login_hint"] == [email]
     assert query["code_challenge_method"] == ["S256"]
     browser = requests.Session()
-    answer = browser.get(start["Location"], allow_redirects=False, timeout=10)
+    answer = browser.get(authorize, allow_redirects=False, timeout=10)
     assert answer.status_code == 302  # not signed in there yet: its sign-in page
     sign_in_page = urljoin(answer.url, answer.headers["Location"])
     browser.get(sign_in_page, timeout=10).raise_for_status()
@@ -84,6 +87,14 @@ def through_provider(client, provider, email: str, *, as_email: str = "", passwo
     back = urlsplit(answer.headers["Location"])
     assert "code" in parse_qs(back.query)
     return client.get(f"{back.path}?{back.query}")
+
+
+def provider_url(page) -> str:
+    """Where the single sign-on step sends the browser (its link, and its meta refresh)."""
+    html = page.content.decode()
+    url = unescape(re.search(r'href="([^"]+)" data-testid="sso-continue"', html).group(1))
+    assert f'content="0;url={escape(url)}"' in html
+    return url
 
 
 def messages_of(response) -> list[str]:

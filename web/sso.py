@@ -29,8 +29,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 
 from accounts.entrance import sso_required_message
 from accounts.models import SingleSignOn
@@ -59,12 +59,13 @@ def _refuse(request: HttpRequest, message: str) -> HttpResponse:
 def sso_redirect(
     request: HttpRequest, sso: SingleSignOn, email: str, next_url: str | None
 ) -> HttpResponse:
-    """Off to the organisation's identity provider (a redirect to its authorisation endpoint,
-    found by discovery), the address passed as a login hint. A provider that cannot be reached
-    is a message on the sign-in page, not an error page."""
+    """Off to the organisation's identity provider (its authorisation endpoint, found by
+    discovery), the address passed as a login hint. A page that goes on at once, not a
+    redirect (account/sso_redirect.html says why). A provider that cannot be reached is a
+    message on the sign-in page, not an error page."""
     provider = sso.app.get_provider(request)
     try:
-        return provider.redirect(
+        response = provider.redirect(
             request,
             AuthProcess.LOGIN,
             next_url=next_url,
@@ -77,6 +78,10 @@ def sso_redirect(
             f"{sso.organisation}'s identity provider did not answer. Try again in a minute; if "
             "it goes on, tell your IT team.",
         )
+    if not isinstance(response, HttpResponseRedirect):
+        return response  # allauth's own error page
+    context = {"provider_url": response["Location"], "organisation": sso.organisation}
+    return render(request, "account/sso_redirect.html", context)
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -41,7 +41,7 @@ def test_a_person_of_an_sso_domain_signs_in_through_their_provider(
     sign_in(page, live_server, admin.user.email, f"/orgs/{org.public_id}/security/")
     page.get_by_role("link", name="Set up single sign-on").click()
     expect(page.get_by_role("heading", name="Single sign-on", level=1)).to_be_visible()
-    redirect_uri = page.get_by_test_id("redirect-uri").inner_text()
+    redirect_uri = page.get_by_label("Sign-in redirect URI").input_value()
     assert redirect_uri == (f"{live_server.url}/accounts/oidc/sso-{org.public_id}/login/callback/")
     oidc_provider.register(
         client_id="tandem-browser", client_secret="browser-secret", redirect_uris=[redirect_uri]
