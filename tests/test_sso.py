@@ -10,9 +10,15 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
-from allauth.account.models import EmailAddress
+from allauth.account.internal.flows.login import perform_login
+from allauth.account.models import EmailAddress, Login
+from allauth.core import context
 from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import reverse
 
@@ -202,12 +208,17 @@ def test_an_sso_sign_in_is_not_asked_for_the_organisations_second_factor(
     world.org_a.save(update_fields=["require_two_factor"])
     configure(world.owner, oidc_provider)
     with_totp(world.rep)  # they have an authenticator app as well
-    oidc_provider.person("ada@a.example", IDP_PASSWORD)
-    oidc_provider.person(world.rep.email, IDP_PASSWORD)
+    for email in ("ada@a.example", world.rep.email, world.manager.email):
+        oidc_provider.person(email, IDP_PASSWORD)
 
     new_person = through_provider(client, oidc_provider, "ada@a.example")
     assert new_person["Location"] == reverse("home")
     assert client.get(reverse("dashboard")).status_code == 200  # not sent to set one up
+    client.logout()
+    # A member without a second factor (as the new person is from now on) is not asked either.
+    without_factor = through_provider(client, oidc_provider, world.manager.email)
+    assert without_factor.wsgi_request.user == world.manager
+    assert client.get(reverse("dashboard")).status_code == 200
     client.logout()
     with_factor = through_provider(client, oidc_provider, world.rep.email)
     assert with_factor["Location"] == reverse("home")  # no code asked
@@ -285,6 +296,27 @@ def test_required_single_sign_on_refuses_a_password_sign_up_and_reset(client, wo
         reverse("account_login"), {"login": world.outsider.email, "password": PASSWORD}
     )
     assert response.wsgi_request.user == world.outsider
+
+
+def test_required_single_sign_on_refuses_every_other_way_in(rf, world, oidc_provider):
+    """Whatever signed the person in (a passkey, an emailed confirmation: allauth's
+    perform_login, which the password goes through too) is refused before the session."""
+    configure(world.owner, oidc_provider, required=True)
+    request = rf.get("/")
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+    request._messages = FallbackStorage(request)
+    request.user = AnonymousUser()
+
+    with context.request_context(request):  # as allauth's middleware does
+        response = perform_login(request, Login(user=world.rep, email_verification="mandatory"))
+
+    assert response["Location"] == reverse("account_login")
+    assert "_auth_user_id" not in request.session
+    assert "single sign-on" in str(list(request._messages)[0])
+    # Another domain is let in.
+    with context.request_context(request):
+        perform_login(request, Login(user=world.outsider, email_verification="mandatory"))
+    assert request.session["_auth_user_id"] == str(world.outsider.pk)
 
 
 def test_single_sign_on_that_is_not_required_leaves_the_password(client, world, oidc_provider):
