@@ -99,7 +99,8 @@ def provider_url(page) -> str:
     """Where the single sign-on step sends the browser (its link, and its meta refresh)."""
     html = page.content.decode()
     url = unescape(re.search(r'href="([^"]+)" data-testid="sso-continue"', html).group(1))
-    assert f'content="0;url={escape(url)}"' in html
+    if "Use my Tandem password instead" not in html:  # required: it goes on by itself
+        assert f'content="0;url={escape(url)}"' in html
     return url
 
 
@@ -255,15 +256,45 @@ def test_an_address_without_single_sign_on_goes_on_to_the_password(client, world
     assert response.wsgi_request.user == world.rep
 
 
-def test_a_provider_that_does_not_answer_is_a_message_not_an_error(client, world):
+def test_optional_single_sign_on_lets_a_person_choose_their_password(client, world, oidc_provider):
+    configure(world.owner, oidc_provider, required=False)
+    step = client.post(reverse("account_login"), {"step": "email", "login": world.rep.email})
+    page = step.content.decode()
+    assert "Use my Tandem password instead" in page
+    assert 'http-equiv="refresh"' not in page
+    password_step = client.post(
+        reverse("account_login"), {"step": "password", "login": world.rep.email}
+    )
+    assert 'type="password"' in password_step.content.decode()
+    response = client.post(
+        reverse("account_login"), {"login": world.rep.email, "password": PASSWORD}
+    )
+    assert response.wsgi_request.user == world.rep
+
+
+def test_required_single_sign_on_goes_on_to_the_provider_by_itself(client, world, oidc_provider):
+    configure(world.owner, oidc_provider, required=True)
+    for step in ("email", "password"):  # a forged password step is sent there too
+        page = client.post(reverse("account_login"), {"step": step, "login": world.rep.email})
+        html = page.content.decode()
+        assert 'http-equiv="refresh"' in html
+        assert "Use my Tandem password instead" not in html
+        assert 'type="password"' not in html
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_a_provider_that_does_not_answer_is_a_message_not_an_error(client, world, required):
     sso_save(
         organisation=world.org_a,
-        values=SsoSettings("http://127.0.0.1:9", "c", "s", "a.example", Role.REP, False),
+        values=SsoSettings("http://127.0.0.1:9", "c", "s", "a.example", Role.REP, required),
         actor=world.owner,
     )
     response = client.post(reverse("account_login"), {"step": "email", "login": "x@a.example"})
-    assert response["Location"] == reverse("account_login")
     assert "identity provider did not answer" in messages_of(response)[0]
+    if required:
+        assert response["Location"] == reverse("account_login")
+    else:  # the password instead
+        assert 'type="password"' in response.content.decode()
 
 
 def test_required_single_sign_on_refuses_a_password_sign_up_and_reset(client, world, oidc_provider):

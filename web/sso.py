@@ -58,11 +58,11 @@ def _refuse(request: HttpRequest, message: str) -> HttpResponse:
 
 def sso_redirect(
     request: HttpRequest, sso: SingleSignOn, email: str, next_url: str | None
-) -> HttpResponse:
+) -> HttpResponse | None:
     """Off to the organisation's identity provider (its authorisation endpoint, found by
     discovery), the address passed as a login hint. A page that goes on at once, not a
-    redirect (account/sso_redirect.html says why). A provider that cannot be reached is a
-    message on the sign-in page, not an error page."""
+    redirect (account/sso_redirect.html says why). None when the provider cannot be reached
+    (a message says so; the caller offers the password unless single sign-on is required)."""
     provider = sso.app.get_provider(request)
     try:
         response = provider.redirect(
@@ -73,14 +73,21 @@ def sso_redirect(
         )
     except (requests.RequestException, ValueError, KeyError) as exc:
         logger.warning("single sign-on of %s: discovery failed: %s", sso.organisation_id, exc)
-        return _refuse(
+        messages.error(
             request,
             f"{sso.organisation}'s identity provider did not answer. Try again in a minute; if "
             "it goes on, tell your IT team.",
         )
+        return None
     if not isinstance(response, HttpResponseRedirect):
         return response  # allauth's own error page
-    context = {"provider_url": response["Location"], "organisation": sso.organisation}
+    context = {
+        "provider_url": response["Location"],
+        "organisation": sso.organisation,
+        "sso": sso,
+        "email": email,
+        "next_url": next_url or "",
+    }
     return render(request, "account/sso_redirect.html", context)
 
 

@@ -51,6 +51,7 @@ def test_a_person_of_an_sso_domain_signs_in_through_their_provider(
     page.get_by_label("Client secret").fill("browser-secret")
     page.get_by_label("Email domains").fill("acme.example")
     page.get_by_label("Role of people who join this way").select_option(label="Manager")
+    page.get_by_label("Require single sign-on for these domains").check()
     page.get_by_role("button", name="Save single sign-on").click()
     expect(page.get_by_text("Single sign-on saved.")).to_be_visible()
     expect(page.get_by_label("Client secret")).to_have_value("")
@@ -65,6 +66,7 @@ def test_a_person_of_an_sso_domain_signs_in_through_their_provider(
     assert_accessible(person)
     person.get_by_label(re.compile(r"^Email", re.I)).fill("grace@acme.example")
     person.get_by_role("button", name="Continue").click()
+    # Required: Tandem's single sign-on step goes on to the provider by itself.
     expect(person.get_by_role("heading", name="Acme identity provider")).to_be_visible()
     person.get_by_label("Username").fill("grace@acme.example")
     person.get_by_label("Password").fill(IDP_PASSWORD)

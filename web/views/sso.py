@@ -30,6 +30,7 @@ from web.sso import sso_redirect
 
 STEP_FIELD = "step"
 EMAIL_STEP = "email"
+PASSWORD_STEP = "password"  # noqa: S105  (a step: chosen on the SSO step when not required)
 
 
 class SignInView(LoginView):
@@ -45,15 +46,20 @@ class SignInView(LoginView):
         return self.render_to_response(self.get_context_data(email_form=EmailStepForm()))
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.POST.get(STEP_FIELD) != EMAIL_STEP:
+        step = request.POST.get(STEP_FIELD)
+        if step not in (EMAIL_STEP, PASSWORD_STEP):
             return super().post(request, *args, **kwargs)
         email_form = EmailStepForm(request.POST)
         if not email_form.is_valid():
             return self.render_to_response(self.get_context_data(email_form=email_form))
         email = email_form.cleaned_data["login"].strip().lower()
         sso = sso_for_email(email)
-        if sso is not None:
-            return sso_redirect(request, sso, email, self.get_next_url())
+        if sso is not None and (step == EMAIL_STEP or sso.required):
+            response = sso_redirect(request, sso, email, self.get_next_url())
+            if response is not None:
+                return response
+            if sso.required:  # the provider is down: no other way in (the message says so)
+                return redirect("account_login")
         # The password step, the address filled in; no error shown yet.
         form = self.get_form_class()(initial={"login": email}, request=request)
         form.fields["login"].widget.attrs.pop("autofocus", None)
