@@ -138,8 +138,9 @@ class SecurityForm(forms.Form):
         label="Require two-factor sign-in of every member",
         help_text=(
             "Members are asked to add a passkey or an authenticator app at their next sign-in "
-            "and can do nothing else until they have. Buyers are never asked: they sign in "
-            "with their emailed links."
+            "and can do nothing else until they have. People who sign in through your single "
+            "sign-on are not asked: your identity provider asks for its own second factor. "
+            "Buyers are never asked: they sign in with their emailed links."
         ),
     )
 
@@ -180,3 +181,61 @@ class BrandingForm(forms.Form):
         help_text="New rooms start with it as their accent, and it marks your logo in rooms and "
         "emails; text on it is made white or black, whichever reads better.",
     )
+
+
+class SingleSignOnForm(forms.Form):
+    """An organisation's OpenID Connect identity provider (accounts.sso validates it all)."""
+
+    issuer = forms.CharField(
+        label="Issuer URL",
+        max_length=300,
+        widget=forms.URLInput(
+            attrs={"placeholder": "https://login.acme.com", "spellcheck": "false"}
+        ),
+        help_text="Your identity provider's OpenID Connect issuer: Tandem reads "
+        "/.well-known/openid-configuration under it. Okta, Microsoft Entra ID, Google "
+        "Workspace, Keycloak and Auth0 all show it on the application's page.",
+    )
+    client_id = forms.CharField(
+        label="Client ID",
+        max_length=191,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=191,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+    domains = forms.CharField(
+        label="Email domains",
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "acme.com, acme.co.uk", "spellcheck": "false"}
+        ),
+        help_text="People with an address at these domains are sent to your identity provider "
+        "when they sign in. Separate domains with commas or new lines.",
+    )
+    role = forms.ChoiceField(
+        label="Role of people who join this way",
+        choices=Role.choices,
+        initial=Role.REP,
+        help_text="A person's first sign-in makes them a member of the organisation; admins "
+        "can change their role on the members page later.",
+    )
+    required = forms.BooleanField(
+        label="Require single sign-on for these domains",
+        required=False,
+        help_text="Signing in with a password, signing up and resetting a password are refused "
+        "for these addresses. Try a sign-in through your provider before you turn it on.",
+    )
+
+    def __init__(self, *args, has_secret: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The secret is never shown back: the page says whether one is saved.
+        self.fields["client_secret"].help_text = (
+            "Set. Leave blank to keep the saved secret; it is never shown again."
+            if has_secret
+            else "The secret your provider gave Tandem; never shown again once saved."
+        )

@@ -269,3 +269,51 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > dj_timezone.now()
+
+
+class SingleSignOn(models.Model):
+    """An organisation's OpenID Connect identity provider (accounts.sso): people of its email
+    domains sign in there and join the organisation with ``role``.
+
+    allauth does the protocol (discovery, the code flow, the ID token's checks) from its own
+    SocialApp row, which holds the client id and secret; this row says what Tandem does with
+    the person it gets back. accounts.sso keeps the two in step.
+    """
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    app = models.OneToOneField(
+        "socialaccount.SocialApp", on_delete=models.PROTECT, related_name="single_sign_on"
+    )
+    issuer = models.URLField(max_length=300)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REP)
+    required = models.BooleanField(
+        default=False, help_text="Password sign-in, sign-up and reset refused for the domains."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Single sign-on of {self.organisation}"
+
+    @property
+    def domain_names(self) -> list[str]:
+        return sorted(d.domain for d in self.domains.all())
+
+
+class SingleSignOnDomain(models.Model):
+    """An email domain an organisation's single sign-on covers: one organisation per domain."""
+
+    single_sign_on = models.ForeignKey(
+        SingleSignOn, on_delete=models.CASCADE, related_name="domains"
+    )
+    domain = models.CharField(max_length=253, unique=True)  # lower case (accounts.sso)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("domain"), name="sso_domain_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

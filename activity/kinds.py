@@ -53,6 +53,7 @@ class EventKind(models.TextChoices):
     ORGANISATION_SETTINGS_CHANGED = "organisation.settings_changed", "Settings changed"
     SECURITY_SETTINGS_CHANGED = "organisation.security_changed", "Sign-in settings changed"
     BRANDING_CHANGED = "organisation.branding_changed", "Branding changed"
+    SSO_CHANGED = "organisation.sso_changed", "Single sign-on changed"
     TEMPLATE_DELETED = "template.deleted", "Template deleted"
     # For the integrations app (issue 14): what an admin did to a webhook endpoint. Record
     # with activity.record(room_id=None, kind=EventKind.WEBHOOK_..., data={"endpoint": ...}).

@@ -59,6 +59,7 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
             EventKind.ORGANISATION_SETTINGS_CHANGED,
             EventKind.SECURITY_SETTINGS_CHANGED,
             EventKind.BRANDING_CHANGED,
+            EventKind.SSO_CHANGED,
         ),
     ),
     "rooms": (

@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
     seller_stakeholder,
 )
+from tests.oidc_provider import fixture as oidc_fixture
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -37,6 +38,15 @@ def require_or_skip(available: bool, reason: str) -> None:
 
 def has_executable(name: str) -> bool:
     return shutil.which(name) is not None
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID Connect identity provider (django-oauth-toolkit) in its own process, for
+    single sign-on (tests/oidc_provider)."""
+    provider = oidc_fixture.start(tmp_path_factory.mktemp("oidc-provider") / "data")
+    yield provider
+    oidc_fixture.stop(provider)
 
 
 @pytest.fixture(autouse=True)

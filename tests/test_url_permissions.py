@@ -175,6 +175,26 @@ ROUTES: dict[str, Route] = {
     "mfa_deactivate_totp": Route("signed in: none to turn off", signed_in(404)),
     "mfa_view_recovery_codes": Route("signed in: none yet", signed_in(404)),
     "mfa_download_recovery_codes": Route("signed in: none yet", signed_in(404)),
+    # allauth.socialaccount: single sign-on's pages (tests/test_sso.py). An unknown provider
+    # id is a 404; the others are allauth's own steps of a sign-in through a provider.
+    "openid_connect_login": Route(
+        "public: no such organisation's provider",
+        public(404),
+        kwargs=lambda ctx: {"provider_id": "sso-unknown"},
+    ),
+    "openid_connect_callback": Route(
+        "public: no such organisation's provider",
+        public(404),
+        kwargs=lambda ctx: {"provider_id": "sso-unknown"},
+    ),
+    "socialaccount_connections": Route("signed in: their provider accounts", signed_in()),
+    "socialaccount_signup": Route("public: no sign-up pending", public(302)),
+    "socialaccount_login_cancelled": Route("public", public()),
+    "socialaccount_login_error": Route(
+        "allauth's error page (401), unused: web.sso sends a failed sign-in back to the "
+        "sign-in page with the reason",
+        signed_in(401),
+    ),
     # Sign-in by code is off: with no code pending, allauth sends everyone back.
     "account_confirm_login_code": Route("public: no code pending", public(302)),
     "account_request_reauthentication_code": Route("signed in", signed_in()),
@@ -195,6 +215,10 @@ ROUTES: dict[str, Route] = {
     ),
     "audit_log": Route("org admin", admin_only(200), kwargs=ORG),
     "organisation_security": Route("org admin", admin_only(200), kwargs=ORG),
+    "organisation_sso": Route("org admin", admin_only(200), kwargs=ORG),
+    "organisation_sso_remove": Route(
+        "org admin: none set up, nothing to remove", admin_only(302), method="post", kwargs=ORG
+    ),
     "organisation_data": Route("org admin", admin_only(200), kwargs=ORG),
     "organisation_export_start": Route(
         "org admin: starts an export", admin_only(302), method="post", kwargs=ORG

@@ -6,6 +6,9 @@ static files sends them to *Set up two-factor sign-in*. Adding a passkey or an a
 app clears it. The flag costs a request nothing when it is not set (the session is already
 loaded), so the rule adds no query to any page.
 
+A sign-in through an organisation's single sign-on is the identity provider's to secure (it
+asks for its own second factor): the flag is not set for it (web.sso says why).
+
 Django's admin asks more: a staff member's session must have passed a second factor
 (allauth's record of this session's sign-in steps); one who signed in otherwise is asked for
 it again (allauth.mfa's reauthentication) before any admin page.
@@ -22,6 +25,7 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.security import has_two_factor, two_factor_required
+from accounts.sso import sso_for_provider_id
 
 SESSION_KEY = "tandem_two_factor_required"
 
@@ -31,9 +35,23 @@ ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/accounts/confirm-em
 ALLOWED_PATHS = ("/healthz", "/accounts/reauthenticate/")
 
 
+def signed_in_through_sso(request: HttpRequest, user) -> bool:
+    """This session's sign-in was through an organisation's identity provider (allauth's
+    record of the step, made before the session is), which enforces its own second factor
+    (web.sso)."""
+    records = get_authentication_records(request, user)
+    last = records[-1] if records else {}
+    return last.get("method") == "socialaccount" and (
+        sso_for_provider_id(str(last.get("provider", ""))) is not None
+    )
+
+
 def on_signed_in(sender: object, request: HttpRequest, user, **kwargs: object) -> None:
-    """django.contrib.auth's user_logged_in (wired in WebConfig.ready)."""
-    if two_factor_required(user) and not has_two_factor(user):
+    """django.contrib.auth's user_logged_in (wired in WebConfig.ready). A sign-in through the
+    organisation's single sign-on is not asked for a Tandem second factor."""
+    if signed_in_through_sso(request, user):
+        request.session.pop(SESSION_KEY, None)
+    elif two_factor_required(user) and not has_two_factor(user):
         request.session[SESSION_KEY] = True
     else:
         request.session.pop(SESSION_KEY, None)

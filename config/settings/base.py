@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on per organisation (accounts.sso): OpenID Connect, one SocialApp each.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -190,6 +193,28 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Tandem"
 # Browsers treat http://localhost as secure; allauth does not, so local runs and tests say so.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Single sign-on per organisation (accounts.sso, web.sso): each organisation's identity
+# provider is an allauth SocialApp of the OpenID Connect provider, made on its settings page.
+# The adapters send an SSO domain's people there, refuse other ways in when it is required,
+# and make a person a member on their first sign-in.
+ACCOUNT_ADAPTER = "web.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "web.sso.SocialAccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "accounts.entrance.LoginForm",
+    "signup": "accounts.entrance.AccountSignupForm",
+    "reset_password": "accounts.entrance.ResetPasswordForm",
+}
+# The identity provider vouches for the address (its verified email claim; web.sso refuses an
+# unverified one), so a person who had a password account signs in to that account, which is
+# connected to the provider from then on (allauth: "email authentication"; each app turns it
+# on in its settings, accounts.sso).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# The IdP's tokens are not kept: Tandem only needs to know who signed in.
+SOCIALACCOUNT_STORE_TOKENS = False
+# Seconds for each request to an identity provider (discovery, the code exchange, userinfo).
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",

@@ -87,6 +87,8 @@ def link_in(message: EmailMessage, live_server) -> str:
 def sign_in(page: Page, live_server, email_address: str, next_path: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
     page.get_by_label(re.compile(r"^Email", re.IGNORECASE)).fill(email_address)
+    # Email first (single sign-on): then the password.
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label(re.compile(r"^Password:?$", re.IGNORECASE)).fill(PASSWORD)
     page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
 

@@ -107,6 +107,8 @@ def test_invited_colleague_signs_up_verifies_and_joins_as_manager(
     page.goto(live_server.url + "/")
     page.get_by_role("banner").get_by_role("link", name="Sign in").click()
     page.get_by_label(re.compile(r"^Email", re.IGNORECASE)).fill(admin.user.email)
+    # Email first (single sign-on): then the password.
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label(re.compile(r"^Password:?$", re.IGNORECASE)).fill(PASSWORD)
     page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Deal rooms")

@@ -29,6 +29,8 @@ def sign_in(page: Page, live_server, email: str, next_path: str = "") -> None:
     query = f"?next={next_path}" if next_path else ""
     page.goto(f"{live_server.url}/accounts/login/{query}")
     page.get_by_label(re.compile(r"^Email", re.IGNORECASE)).fill(email)
+    # Email first (single sign-on): then the password.
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label(re.compile(r"^Password:?$", re.IGNORECASE)).fill(PASSWORD)
     page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
 

@@ -4,6 +4,7 @@ from web.views import accounts as views
 from web.views import branding as branding_views
 from web.views import governance as governance_views
 from web.views import security as security_views
+from web.views import sso as sso_views
 
 urlpatterns = [
     path("orgs/new/", views.organisation_create_view, name="organisation_create"),
@@ -83,6 +84,16 @@ urlpatterns = [
         "orgs/<uuid:organisation_id>/security/",
         security_views.organisation_security,
         name="organisation_security",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/security/single-sign-on/",
+        sso_views.organisation_sso,
+        name="organisation_sso",
+    ),
+    path(
+        "orgs/<uuid:organisation_id>/security/single-sign-on/remove/",
+        sso_views.organisation_sso_remove,
+        name="organisation_sso_remove",
     ),
     path("settings/two-factor/", security_views.two_factor_setup, name="two_factor_setup"),
     path("settings/profile/", views.profile, name="profile"),

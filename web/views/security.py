@@ -13,6 +13,7 @@ from accounts.access import get_membership_for_admin
 from accounts.forms import SecurityForm
 from accounts.security import SECOND_FACTORS, has_two_factor
 from accounts.services import organisation_security_update
+from accounts.sso import sso_of
 from web.http import AuthedRequest
 from web.two_factor import SESSION_KEY
 
@@ -55,5 +56,6 @@ def organisation_security(request: AuthedRequest, organisation_id: UUID) -> Http
         "form": form,
         "members": [(m, m.user_id in with_factor) for m in members],
         "without": sum(1 for m in members if m.user_id not in with_factor),
+        "sso": sso_of(organisation),
     }
     return render(request, "accounts/organisation_security.html", context)
