@@ -162,6 +162,10 @@ def _change(room_id: int, now: datetime) -> int:
     row.save(update_fields=["state", "reason", "changed_at"])
     if previous not in LIVE or fresh.state not in LIVE:
         return 0
+    # The sellers' cached feed lists it (the room's content is unchanged). The room's row is
+    # locked before the event's subscribers lock theirs, as in every transaction that
+    # records a room's events (rooms.events).
+    feed_touch(room.pk)
     record(
         organisation_id=room.organisation_id,
         room_id=room.pk,
@@ -171,7 +175,6 @@ def _change(room_id: int, now: datetime) -> int:
         summary=health_change_summary(previous, fresh),
         data={"from": previous, "state": fresh.state, "reason": fresh.reason},
     )
-    feed_touch(room.pk)  # the sellers' cached feed lists it; the room's content is unchanged
     return 1
 
 

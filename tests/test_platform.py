@@ -204,3 +204,24 @@ def test_a_rendered_page_lets_go_of_its_context_without_the_garbage_collector(rf
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_a_static_files_hashed_url_is_looked_up_once_per_process(settings, monkeypatch):
+    """config.static: the manifest lookup behind {% static %} runs once per file name."""
+    from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+    from config.static import StaticFilesStorage
+
+    settings.DEBUG = False
+    looked_up = []
+
+    def lookup(self, name, force=False):
+        looked_up.append(name)
+        return f"/static/{name}.0123abcd"
+
+    monkeypatch.setattr(CompressedManifestStaticFilesStorage, "url", lookup)
+    storage = StaticFilesStorage()
+    for _ in range(3):
+        assert storage.url("css/tandem.css") == "/static/css/tandem.css.0123abcd"
+    assert storage.url("js/live.js") == "/static/js/live.js.0123abcd"
+    assert looked_up == ["css/tandem.css", "js/live.js"]
