@@ -260,8 +260,13 @@ class Seller(Person):
         if not found:
             return
         url = f"{base}{found.group(1)}/invite/"
-        if self.client.post(url, headers=self.csrf(), name="seller: invite").status_code == 200:
-            LEDGER["invites"].append(email)
+        with self.client.post(
+            url, headers=self.csrf(), name="seller: invite", catch_response=True
+        ) as r:
+            if r.status_code == 200:
+                LEDGER["invites"].append(email)
+            elif r.status_code == 429:  # the seller's invitation limit (RATE_LIMITS), in words:
+                r.success()  # the app's answer to a burst, not a failure; nothing was sent
 
 
 class Manager(Person):
