@@ -26,8 +26,14 @@ class EditConflict(Exception):
 def version_claim(obj: models.Model, expected: int | None, field: str = "version") -> None:
     """Lock the object's row, check the version the editor loaded (None: no check) and move it
     on by one on ``obj``, for the caller's save. Inside the caller's transaction: a second
-    editor waits for the first one's commit, then sees the version it wrote."""
-    rows = type(obj)._default_manager.select_for_update().filter(pk=obj.pk)
+    editor waits for the first one's commit, then sees the version it wrote.
+
+    FOR NO KEY UPDATE, as every row lock of a room's rows here: it excludes the other editors
+    but not a foreign key's check of a row that points at it (a comment on the task, checked
+    at commit), which FOR UPDATE would block. The load test found that deadlock: a tick held
+    its task FOR UPDATE and waited for the room, while a comment on that task held the room
+    and, committing, waited to check its task."""
+    rows = type(obj)._default_manager.select_for_update(no_key=True).filter(pk=obj.pk)
     current: int = rows.values_list(field, flat=True).get()
     if expected is not None and expected != current:
         raise EditConflict(current)

@@ -64,7 +64,7 @@ def member_offboard(
     organisation; the core's rules of removal (an organisation keeps an admin) apply too.
     """
     user = membership.user
-    rooms = list(rooms_owned_by(membership).select_for_update())
+    rooms = list(rooms_owned_by(membership).select_for_update(no_key=True))
     missing = [room for room in rooms if room.public_id not in new_owners]
     if missing:
         names = ", ".join(str(room) for room in missing)

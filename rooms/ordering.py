@@ -14,7 +14,7 @@ def move(obj: Any, siblings: models.QuerySet, direction: str) -> bool:
     left by a deletion) still move one step at a time. The room page shows the order, so a move
     moves the room's content version too (rooms.versioning), in the caller's transaction.
     """
-    ordered = list(siblings.select_for_update().order_by("position", "pk"))
+    ordered = list(siblings.select_for_update(no_key=True).order_by("position", "pk"))
     index = next(i for i, row in enumerate(ordered) if row.pk == obj.pk)
     target = index - 1 if direction == "up" else index + 1
     if not 0 <= target < len(ordered):

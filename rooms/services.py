@@ -326,7 +326,7 @@ def room_set_buyer_logo(*, by: RoomAccess, logo: ContentFile | None) -> Room:
     """The buyer's logo shown beside the seller's (sellers): a PNG made by
     accounts.branding.process_logo, or None to show none."""
     by.require_seller()
-    room = Room.objects.select_for_update().get(pk=by.room.pk)
+    room = Room.objects.select_for_update(no_key=True).get(pk=by.room.pk)
     old_name, storage = room.buyer_logo.name, room.buyer_logo.storage
     if logo is not None:
         room.buyer_logo.save(logo.name or "logo.png", logo, save=False)

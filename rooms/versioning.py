@@ -44,7 +44,10 @@ def feed_moved(recorded: Recorded) -> None:
     if not ids:
         return
     locked = list(
-        Room.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk")
+        Room.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk")
     )
     if locked:
         Room.objects.filter(pk__in=ids).update(feed_version=F("feed_version") + 1)
