@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activity import buffer
+from config.cache import ResilientRedisCache
 from config.celery import _carry_request_id
 from config.logs import JsonFormatter, RequestIdFilter, request_id
 from outbox.models import DeliveryStatus, OutboundEmail
@@ -220,8 +221,6 @@ def test_production_logs_json_and_reports_to_sentry_only_when_a_dsn_is_set():
 
 def test_the_redis_cache_keeps_one_client_and_serves_without_redis():
     """One redis.Redis per connection pool (config.cache), and a dead Redis is a cache miss."""
-    from config.cache import ResilientRedisCache
-
     cache = ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
     client = cache._cache.get_client()
     assert cache._cache.get_client(write=True) is client

@@ -10,9 +10,11 @@ from django.core.management import CommandError, call_command
 from django.template import engines
 from django.test import override_settings
 from django.urls import reverse
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from accounts.models import Membership, Organisation, Role, User
 from analytics.selectors import dashboard
+from config.static import StaticFilesStorage
 from rooms.models import Room
 
 pytestmark = pytest.mark.django_db
@@ -208,10 +210,6 @@ def test_a_rendered_page_lets_go_of_its_context_without_the_garbage_collector(rf
 
 def test_a_static_files_hashed_url_is_looked_up_once_per_process(settings, monkeypatch):
     """config.static: the manifest lookup behind {% static %} runs once per file name."""
-    from whitenoise.storage import CompressedManifestStaticFilesStorage
-
-    from config.static import StaticFilesStorage
-
     settings.DEBUG = False
     looked_up = []
 
